@@ -1,0 +1,233 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The vsock-zc patch queue: a git work tree made from Debian's
+# linux-source-6.12 tarball plus fs-splice/series and kernel/series.
+#
+#   tree.sh create        unpack, commit as tag "base", apply both series
+#   tree.sh export        regenerate the patch files from the tree's commits
+#   tree.sh check         apply-then-export is a no-op; checkpatch --strict
+#   tree.sh build FLAVOUR build bzImage for "test" or "bench" (incremental)
+#   tree.sh tools FLAVOUR build vsock_test, vsock_perf, vsock_diag_test
+#
+# Environment: SRCDIR (the vsock-zc checkout), BUILDDIR (default
+# $SRCDIR/build), KERNEL_TARBALL, JOBS.
+set -eu -o pipefail
+
+SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILDDIR=${BUILDDIR:-$SRCDIR/build}
+TREE=$BUILDDIR/linux
+KERNEL_TARBALL=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+JOBS=${JOBS:-$(nproc)}
+
+# Commits whose subject starts with one of these go to fs-splice/.
+FS_SUBJECTS='^(splice|fs|pipe)[:/ ]'
+
+die() { echo "tree.sh: $*" >&2; exit 1; }
+note() { echo "tree.sh: $*" >&2; }
+
+git_tree() { git -C "$TREE" "$@"; }
+
+check_base_version() {
+	local want have
+	want=$(cat "$SRCDIR/kernel/base-version")
+	have=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)
+	if [ -z "$have" ]; then
+		note "cannot tell the version of $KERNEL_TARBALL (linux-source-6.12 not installed as a package)"
+	elif [ "$have" != "$want" ]; then
+		cat >&2 <<EOF
+tree.sh: ********************************************************
+tree.sh: WARNING: kernel base is linux-source-6.12 $have,
+tree.sh:          but kernel/base-version pins $want.
+tree.sh:          The series is applied with git am --3way.
+tree.sh: ********************************************************
+EOF
+	fi
+}
+
+apply_series() {
+	local dir=$1 tree=$2 p
+	[ -f "$dir/series" ] || return 0
+	while read -r p; do
+		case $p in ''|'#'*) continue ;; esac
+		[ -f "$dir/$p" ] || die "$dir/series names $p, which does not exist"
+		git -C "$tree" am -q --3way "$dir/$p" ||
+			die "$dir/$p does not apply; resolve in $tree (git am --continue), then run export"
+	done < "$dir/series"
+}
+
+cmd_create() {
+	[ -e "$TREE" ] && die "$TREE exists; remove it first to make it anew"
+	[ -r "$KERNEL_TARBALL" ] || die "no kernel tarball at $KERNEL_TARBALL (apt-get install linux-source-6.12)"
+	check_base_version
+	mkdir -p "$BUILDDIR"
+	local tmp=$BUILDDIR/linux.new
+	rm -rf "$tmp"
+	mkdir "$tmp"
+	note "unpacking $KERNEL_TARBALL"
+	tar -xJf "$KERNEL_TARBALL" -C "$tmp" --strip-components=1
+	# Debian's block at the end of .gitignore ignores the whole tree.
+	sed -i '/^# Debian packaging/,$d' "$tmp/.gitignore"
+	sed -i '${/^#$/d}' "$tmp/.gitignore"
+	git -C "$tmp" init -q
+	git -C "$tmp" config user.name "$(git -C "$SRCDIR" config user.name || echo vsock-zc)"
+	git -C "$tmp" config user.email "$(git -C "$SRCDIR" config user.email || echo vsock-zc@invalid)"
+	git -C "$tmp" config gc.auto 0
+	git -C "$tmp" add -A
+	git -C "$tmp" commit -q -m "Debian linux-source-6.12 $(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown)"
+	git -C "$tmp" tag base
+	apply_series "$SRCDIR/fs-splice" "$tmp"
+	apply_series "$SRCDIR/kernel" "$tmp"
+	mv "$tmp" "$TREE"
+	note "tree ready at $TREE ($(git_tree rev-list --count base..HEAD) patches on base)"
+}
+
+# export_from TREE FS_DIR KERNEL_DIR: write both series from TREE's commits
+export_from() {
+	local tree=$1 fsdir=$2 kdir=$3 c subj split=base in_fs=1
+	for c in $(git -C "$tree" rev-list --reverse base..HEAD); do
+		subj=$(git -C "$tree" log -1 --format=%s "$c")
+		if [[ $subj =~ $FS_SUBJECTS ]]; then
+			[ $in_fs = 1 ] || die "fs-splice commit \"$subj\" comes after a kernel/ commit; reorder the tree"
+			split=$c
+		else
+			in_fs=0
+		fi
+	done
+	write_series "$tree" base "$split" "$fsdir"
+	write_series "$tree" "$split" HEAD "$kdir"
+}
+
+write_series() {
+	local tree=$1 from=$2 to=$3 dir=$4 f
+	mkdir -p "$dir"
+	find "$dir" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
+		! -name '0000-cover-letter.patch' -delete
+	: > "$dir/series"
+	[ "$(git -C "$tree" rev-parse "$from")" = "$(git -C "$tree" rev-parse "$to")" ] && return 0
+	git -C "$tree" format-patch -q --zero-commit --no-signature -N \
+		-o "$dir" "$from..$to"
+	for f in "$dir"/[0-9][0-9][0-9][0-9]-*.patch; do
+		[ "${f##*/}" = 0000-cover-letter.patch ] && continue
+		echo "${f##*/}" >> "$dir/series"
+	done
+}
+
+cmd_export() {
+	[ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make kernel-tree'"
+	[ -z "$(git_tree status --porcelain --untracked-files=no)" ] ||
+		die "$TREE has uncommitted changes; commit them first"
+	export_from "$TREE" "$SRCDIR/fs-splice" "$SRCDIR/kernel"
+	note "exported $(grep -c . "$SRCDIR/fs-splice/series" || true) fs-splice and $(grep -c . "$SRCDIR/kernel/series" || true) kernel patches"
+}
+
+# The files export writes in DIR: series and the numbered patches.
+series_files() {
+	(cd "$1" && ls series [0-9][0-9][0-9][0-9]-*.patch 2>/dev/null |
+		grep -v '^0000-cover-letter.patch$') || true
+}
+
+cmd_check() {
+	[ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make kernel-tree'"
+	local wt=$BUILDDIR/check-tree out=$BUILDDIR/check-export rc=0 p dir
+	rm -rf "$out"
+	git_tree worktree remove --force "$wt" 2>/dev/null || rm -rf "$wt"
+	git_tree worktree prune
+	git_tree worktree add -q --detach "$wt" base
+	apply_series "$SRCDIR/fs-splice" "$wt"
+	apply_series "$SRCDIR/kernel" "$wt"
+	export_from "$wt" "$out/fs-splice" "$out/kernel"
+	for dir in fs-splice kernel; do
+		if ! diff -u <(series_files "$out/$dir") <(series_files "$SRCDIR/$dir") >&2; then
+			note "FAIL: $dir/ holds other patch files than apply-then-export makes"
+			rc=1
+			continue
+		fi
+		for p in $(series_files "$out/$dir"); do
+			diff -u "$SRCDIR/$dir/$p" "$out/$dir/$p" >&2 || {
+				note "FAIL: apply-then-export changes $dir/$p"
+				rc=1
+			}
+		done
+	done
+	[ $rc = 0 ] && note "ok: apply-then-export is a no-op"
+	for dir in fs-splice kernel; do
+		while read -r p; do
+			case $p in ''|'#'*) continue ;; esac
+			if (cd "$wt" && ./scripts/checkpatch.pl --strict -q --no-summary "$SRCDIR/$dir/$p"); then
+				echo "ok checkpatch $dir/$p"
+			else
+				echo "not ok checkpatch $dir/$p"
+				rc=1
+			fi
+		done < "$SRCDIR/$dir/series"
+	done
+	git_tree worktree remove --force "$wt"
+	rm -rf "$out"
+	return $rc
+}
+
+# The .config for FLAVOUR: tinyconfig plus kernel/config fragments.
+configure_kernel() {
+	local flavour=$1 obj=$2 frags=() f opt line
+	frags=("$SRCDIR/kernel/config/common.config" "$SRCDIR/kernel/config/$flavour.config")
+	for f in "${frags[@]}"; do [ -f "$f" ] || die "no config fragment $f"; done
+	local stamp=$obj/.vsockzc-config
+	if [ -f "$obj/.config" ] && [ -f "$stamp" ] &&
+	   [ "$(cat "${frags[@]}" | sha256sum)" = "$(cat "$stamp")" ]; then
+		return 0
+	fi
+	note "configuring $flavour kernel in $obj"
+	mkdir -p "$obj"
+	make -s -C "$TREE" O="$obj" tinyconfig >/dev/null
+	(cd "$TREE" && ./scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" "${frags[@]}" >/dev/null)
+	make -s -C "$TREE" O="$obj" olddefconfig >/dev/null
+	# Every option the fragments ask for must have survived olddefconfig.
+	for f in "${frags[@]}"; do
+		while read -r line; do
+			case $line in
+			CONFIG_*=*)
+				grep -qxF "$line" "$obj/.config" ||
+					die "$flavour: '$line' from ${f##*/} did not stick (missing dependency?)" ;;
+			'# CONFIG_'*' is not set')
+				opt=${line#\# }; opt=${opt%% *}
+				grep -q "^$opt=" "$obj/.config" &&
+					die "$flavour: $opt is set, but ${f##*/} asks for it off" ;;
+			esac
+		done < "$f"
+	done
+	cat "${frags[@]}" | sha256sum > "$stamp"
+}
+
+cmd_build() {
+	local flavour=${1:-test} obj
+	[ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make kernel-tree'"
+	obj=$BUILDDIR/obj-$flavour
+	configure_kernel "$flavour" "$obj"
+	note "building $flavour bzImage (make -j$JOBS)"
+	make -s -C "$TREE" O="$obj" -j"$JOBS" bzImage
+	make -s -C "$TREE" O="$obj" headers_install >/dev/null
+	note "ok: $obj/arch/x86/boot/bzImage"
+}
+
+cmd_tools() {
+	local flavour=${1:-test} obj out vt
+	obj=$BUILDDIR/obj-$flavour
+	[ -d "$obj/usr/include" ] || die "no headers in $obj; run 'tree.sh build $flavour' first"
+	vt=$TREE/tools/testing/vsock
+	out=$BUILDDIR/vsock-tools-$flavour
+	mkdir -p "$out"
+	make -s -C "$out" -f "$vt/Makefile" VPATH="$vt" \
+		CFLAGS="-g -O2 -Wall -I$vt -I$TREE/tools/include -I$obj/usr/include -Wno-pointer-sign -fno-strict-overflow -fno-strict-aliasing -fno-common -MMD -U_FORTIFY_SOURCE -D_GNU_SOURCE" \
+		LDFLAGS=-static vsock_test vsock_perf vsock_diag_test
+	note "ok: $out/{vsock_test,vsock_perf,vsock_diag_test}"
+}
+
+case ${1:-} in
+create) cmd_create ;;
+export) cmd_export ;;
+check) cmd_check ;;
+build) cmd_build "${2:-test}" ;;
+tools) cmd_tools "${2:-test}" ;;
+*) sed -n '4,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+esac
