@@ -73,7 +73,8 @@ cmd_create() {
 	git -C "$tmp" config user.name "$(git -C "$SRCDIR" config user.name || echo vsock-zc)"
 	git -C "$tmp" config user.email "$(git -C "$SRCDIR" config user.email || echo vsock-zc@invalid)"
 	git -C "$tmp" config gc.auto 0
-	git -C "$tmp" add -A
+	# Track everything the tarball holds, dotfiles (.gitattributes) too.
+	git -C "$tmp" add -A -f
 	git -C "$tmp" commit -q -m "Debian linux-source-6.12 $(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown)"
 	git -C "$tmp" tag base
 	apply_series "$SRCDIR/fs-splice" "$tmp"
