@@ -7,6 +7,7 @@
 #   tree.sh create        unpack, commit as tag "base", apply both series
 #   tree.sh export        regenerate the patch files from the tree's commits
 #   tree.sh check         apply-then-export is a no-op; checkpatch --strict
+#   tree.sh check-builds  every commit of the series builds on its own
 #   tree.sh build FLAVOUR build bzImage for "test" or "bench" (incremental)
 #   tree.sh tools FLAVOUR build vsock_test, vsock_perf, vsock_diag_test
 #
@@ -170,7 +171,7 @@ cmd_check() {
 
 # The .config for FLAVOUR: tinyconfig plus kernel/config fragments.
 configure_kernel() {
-	local flavour=$1 obj=$2 frags=() f opt line
+	local flavour=$1 obj=$2 src=${3:-$TREE} frags=() f opt line
 	frags=("$SRCDIR/kernel/config/common.config" "$SRCDIR/kernel/config/$flavour.config")
 	for f in "${frags[@]}"; do [ -f "$f" ] || die "no config fragment $f"; done
 	local stamp=$obj/.vsockzc-config
@@ -180,9 +181,9 @@ configure_kernel() {
 	fi
 	note "configuring $flavour kernel in $obj"
 	mkdir -p "$obj"
-	make -s -C "$TREE" O="$obj" tinyconfig >/dev/null
-	(cd "$TREE" && ./scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" "${frags[@]}" >/dev/null)
-	make -s -C "$TREE" O="$obj" olddefconfig >/dev/null
+	make -s -C "$src" O="$obj" tinyconfig >/dev/null
+	(cd "$src" && ./scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" "${frags[@]}" >/dev/null)
+	make -s -C "$src" O="$obj" olddefconfig >/dev/null
 	# Every option the fragments ask for must have survived olddefconfig.
 	for f in "${frags[@]}"; do
 		while read -r line; do
@@ -212,23 +213,50 @@ cmd_build() {
 }
 
 cmd_tools() {
-	local flavour=${1:-test} obj out vt
-	obj=$BUILDDIR/obj-$flavour
+	local flavour=${1:-test} obj out vt src=${2:-$TREE}
+	obj=${3:-$BUILDDIR/obj-$flavour}
 	[ -d "$obj/usr/include" ] || die "no headers in $obj; run 'tree.sh build $flavour' first"
-	vt=$TREE/tools/testing/vsock
-	out=$BUILDDIR/vsock-tools-$flavour
+	vt=$src/tools/testing/vsock
+	out=${4:-$BUILDDIR/vsock-tools-$flavour}
 	mkdir -p "$out"
 	make -s -C "$out" -f "$vt/Makefile" VPATH="$vt" \
-		CFLAGS="-g -O2 -Wall -I$vt -I$TREE/tools/include -I$obj/usr/include -Wno-pointer-sign -fno-strict-overflow -fno-strict-aliasing -fno-common -MMD -U_FORTIFY_SOURCE -D_GNU_SOURCE" \
+		CFLAGS="-g -O2 -Wall -I$vt -I$src/tools/include -I$obj/usr/include -Wno-pointer-sign -fno-strict-overflow -fno-strict-aliasing -fno-common -MMD -U_FORTIFY_SOURCE -D_GNU_SOURCE" \
 		vsock_test vsock_perf vsock_diag_test
 	note "ok: $out/{vsock_test,vsock_perf,vsock_diag_test}"
+}
+
+# Build every commit of the series on its own (bench config: no KASAN),
+# the kernel and, where a commit touches them, the vsock tests.
+cmd_check_builds() {
+	[ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make kernel-tree'"
+	local wt=$BUILDDIR/each-tree obj=$BUILDDIR/obj-each c subj rc=0
+	git_tree worktree remove --force "$wt" 2>/dev/null || rm -rf "$wt"
+	git_tree worktree prune
+	git_tree worktree add -q --detach "$wt" base
+	configure_kernel bench "$obj" "$wt"
+	for c in $(git_tree rev-list --reverse base..HEAD); do
+		subj=$(git_tree log -1 --format=%s "$c")
+		git -C "$wt" checkout -q "$c"
+		if make -s -C "$wt" O="$obj" -j"$JOBS" bzImage headers_install >/dev/null 2>"$BUILDDIR/each.err" &&
+		   { git -C "$wt" diff --quiet "$c^" "$c" -- tools/testing/vsock ||
+		     cmd_tools bench "$wt" "$obj" "$BUILDDIR/each-tools" 2>>"$BUILDDIR/each.err"; }; then
+			echo "ok build $subj"
+		else
+			echo "not ok build $subj"
+			grep -E 'error|Error' "$BUILDDIR/each.err" | head -n 20 >&2
+			rc=1
+		fi
+	done
+	git_tree worktree remove --force "$wt"
+	return $rc
 }
 
 case ${1:-} in
 create) cmd_create ;;
 export) cmd_export ;;
 check) cmd_check ;;
+check-builds) cmd_check_builds ;;
 build) cmd_build "${2:-test}" ;;
 tools) cmd_tools "${2:-test}" ;;
-*) sed -n '4,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+*) sed -n '4,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
