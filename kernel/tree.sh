@@ -115,11 +115,33 @@ write_series() {
 	done
 }
 
+# kernel/0000-cover-letter.patch: format-patch's cover letter for the
+# whole series (shortlog, diffstat), with the subject and text of
+# kernel/cover-letter.txt (first line: subject).
+write_cover_letter() {
+	local tree=$1 dir=$2 txt=$2/cover-letter.txt tmp
+	[ -f "$txt" ] || return 0
+	tmp=$(mktemp -d)
+	git -C "$tree" format-patch -q --zero-commit --no-signature --cover-letter \
+		-o "$tmp" base..HEAD
+	awk -v txt="$txt" '
+	BEGIN {
+		getline subject < txt
+		while ((getline line < txt) > 0) body = body line "\n"
+		sub(/^\n/, "", body)
+	}
+	/\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subject) }
+	/^\*\*\* BLURB HERE \*\*\*$/ { printf "%s", body; next }
+	{ print }' "$tmp/0000-cover-letter.patch" > "$dir/0000-cover-letter.patch"
+	rm -rf "$tmp"
+}
+
 cmd_export() {
 	[ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make kernel-tree'"
 	[ -z "$(git_tree status --porcelain --untracked-files=no)" ] ||
 		die "$TREE has uncommitted changes; commit them first"
 	export_from "$TREE" "$SRCDIR/fs-splice" "$SRCDIR/kernel"
+	write_cover_letter "$TREE" "$SRCDIR/kernel"
 	note "exported $(grep -c . "$SRCDIR/fs-splice/series" || true) fs-splice and $(grep -c . "$SRCDIR/kernel/series" || true) kernel patches"
 }
 
