@@ -130,6 +130,7 @@ write_cover_letter() {
 		while ((getline line < txt) > 0) body = body line "\n"
 		sub(/^\n/, "", body)
 	}
+	/^Date: / { next }
 	/\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subject) }
 	/^\*\*\* BLURB HERE \*\*\*$/ { printf "%s", body; next }
 	{ print }' "$tmp/0000-cover-letter.patch" > "$dir/0000-cover-letter.patch"
