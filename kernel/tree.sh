@@ -179,7 +179,7 @@ cmd_check() {
 	for dir in fs-splice kernel; do
 		while read -r p; do
 			case $p in ''|'#'*) continue ;; esac
-			if (cd "$wt" && ./scripts/checkpatch.pl --strict -q --no-summary "$SRCDIR/$dir/$p"); then
+			if (cd "$wt" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict -q --no-summary "$SRCDIR/$dir/$p"); then
 				echo "ok checkpatch $dir/$p"
 			else
 				echo "not ok checkpatch $dir/$p"
