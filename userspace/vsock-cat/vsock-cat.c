@@ -898,12 +898,17 @@ static int run_connection(struct ctl *ctl, int fd)
 		err(EXIT_FAILURE, "pipe");
 	print_endpoints(ctl, fd);
 
-	if (ctl->recv_only)
+	if (ctl->recv_only) {
 		shutdown(fd, SHUT_WR);
-	else
-		start_dir(ctl, &ctl->send, STDIN_FILENO, fd), live++;
-	if (!ctl->send_only)
-		start_dir(ctl, &ctl->recv, fd, STDOUT_FILENO), live++;
+	} else {
+		start_dir(ctl, &ctl->send, STDIN_FILENO, fd);
+		live++;
+	}
+	/* --send-only: nothing is read, and the end of sending is the end */
+	if (!ctl->send_only) {
+		start_dir(ctl, &ctl->recv, fd, STDOUT_FILENO);
+		live++;
+	}
 
 	pfd.fd = ctl->done[0];
 	pfd.events = POLLIN;
@@ -918,9 +923,6 @@ static int run_connection(struct ctl *ctl, int fd)
 		live--;
 		/* a failure on one side ends the connection */
 		if (ctl->send.side != S_NONE || ctl->recv.side != S_NONE)
-			break;
-		/* --send-only: the receive side is not waited for */
-		if (ctl->send_only)
 			break;
 	}
 	if (live) {
