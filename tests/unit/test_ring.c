@@ -52,6 +52,17 @@ static void set_hdr(unsigned char *map, size_t i, uint32_t len, uint32_t flags)
 	memcpy(map + i * sizeof(h), &h, sizeof(h));
 }
 
+/* Walk @len bytes at @base; the first call must return @want. */
+static void expect_first(const void *base, size_t len, int want,
+			 const char *name)
+{
+	struct vsockzc_ring_iter it;
+	struct vsockzc_pkt pkt;
+
+	vsockzc_ring_iter_init(&it, base, len, PG);
+	check(vsockzc_ring_next(&it, &pkt) == want, "", name);
+}
+
 /* The RFC example: 56, 4096 and 8200 bytes. */
 static void test_rfc_example(void)
 {
@@ -150,13 +161,11 @@ static void test_malformed(void)
 
 	/* Huge lengths. */
 	set_hdr(map, 0, UINT32_MAX, 0);
-	vsockzc_ring_iter_init(&it, map, len, PG);
-	check(vsockzc_ring_next(&it, &pkt) == -EOVERFLOW,
-	      "malformed: length UINT32_MAX", "");
+	expect_first(map, len, -EOVERFLOW,
+		     "malformed: length UINT32_MAX");
 	set_hdr(map, 0, 0x80000000u, 0);
-	vsockzc_ring_iter_init(&it, map, len, PG);
-	check(vsockzc_ring_next(&it, &pkt) == -EOVERFLOW,
-	      "malformed: length 2^31", "");
+	expect_first(map, len, -EOVERFLOW,
+		     "malformed: length 2^31");
 
 	munmap(map, len + PG);
 
@@ -175,17 +184,14 @@ static void test_malformed(void)
 	/* A packet but no data pages at all. */
 	map = map_guarded(1, &len);
 	set_hdr(map, 0, 1, 0);
-	vsockzc_ring_iter_init(&it, map, len, PG);
-	check(vsockzc_ring_next(&it, &pkt) == -EOVERFLOW,
-	      "malformed: no data pages", "");
+	expect_first(map, len, -EOVERFLOW,
+		     "malformed: no data pages");
 	munmap(map, len + PG);
 }
 
 /* Mappings shorter than page 0: the guard page sits right after them. */
 static void test_truncated(void)
 {
-	struct vsockzc_ring_iter it;
-	struct vsockzc_pkt pkt;
 	unsigned char *map, *end;
 	size_t len;
 
@@ -194,29 +200,24 @@ static void test_truncated(void)
 
 	/* 12 bytes: one whole record, then half of one. */
 	set_hdr(end - 12, 0, 5, 0);
-	vsockzc_ring_iter_init(&it, end - 12, 12, PG);
-	check(vsockzc_ring_next(&it, &pkt) == -EOVERFLOW,
-	      "truncated: record without data pages", "");
+	expect_first(end - 12, 12, -EOVERFLOW,
+		     "truncated: record without data pages");
 
 	set_hdr(end - 12, 0, 0, 0);
-	vsockzc_ring_iter_init(&it, end - 12, 12, PG);
-	check(vsockzc_ring_next(&it, &pkt) == 0,
-	      "truncated: terminator in the first record", "");
+	expect_first(end - 12, 12, 0,
+		     "truncated: terminator in the first record");
 
-	vsockzc_ring_iter_init(&it, end - 4, 4, PG);
-	check(vsockzc_ring_next(&it, &pkt) == -EBADMSG,
-	      "truncated: half a record", "");
+	expect_first(end - 4, 4, -EBADMSG,
+		     "truncated: half a record");
 
-	vsockzc_ring_iter_init(&it, end, 0, PG);
-	check(vsockzc_ring_next(&it, &pkt) == -EBADMSG,
-	      "truncated: empty mapping", "");
+	expect_first(end, 0, -EBADMSG,
+		     "truncated: empty mapping");
 
 	/* A good record followed by half of the next one. */
 	memset(map, 0, PG);
 	set_hdr(map, 0, 4096, 0);
-	vsockzc_ring_iter_init(&it, map, 12, PG);
-	check(vsockzc_ring_next(&it, &pkt) == -EOVERFLOW,
-	      "truncated: data page missing", "");
+	expect_first(map, 12, -EOVERFLOW,
+		     "truncated: data page missing");
 	munmap(map, len + PG);
 }
 
