@@ -143,8 +143,10 @@ static void print_stats(struct vhd *d)
 static int run(struct vhd *d, int sfd)
 {
 	struct vhd_ev sig_ev = { EV_SIGNAL };
+	struct signalfd_siginfo si;
 	struct epoll_event evs[1];
-	int i, n;
+	struct vhd_ev *ev;
+	int n;
 
 	if (vhd_epoll_add(d, sfd, EPOLLIN, &sig_ev) < 0)
 		return -1;
@@ -158,55 +160,17 @@ static int run(struct vhd *d, int sfd)
 				strerror(errno));
 			return -1;
 		}
-		for (i = 0; i < n; i++) {
-			struct vhd_ev *ev = evs[i].data.ptr;
-			struct signalfd_siginfo si;
-			struct vhd_vm *vm;
-			uint64_t cnt;
-
-			switch (ev->kind) {
-			case EV_VU_LISTEN:
-				vm = vhd_container_of(ev, struct vhd_vm, vu_listen_ev);
-				vhd_vu_accept(vm);
-				break;
-			case EV_VU:
-				vm = vhd_container_of(ev, struct vhd_vm, vu_ev);
-				vhd_vu_event(vm);
-				break;
-			case EV_KICK: {
-				typeof(vm->kick[0]) *k = (void *)ev;
-
-				if (read(k->vm->vq[k->index].kick_fd, &cnt,
-					 sizeof(cnt)) < 0 && errno != EAGAIN)
-					break;
-				if (k->index == VHD_TXQ)
-					vhd_vm_tx_kick(k->vm);
-				else
-					vhd_vm_rx_kick(k->vm);
-				break;
+		ev = evs[0].data.ptr;
+		if (n == 1 && ev->kind != EV_SIGNAL) {
+			vhd_dispatch(ev, evs[0].events);
+		} else if (n == 1 && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGUSR1) {
+				print_stats(d);
+				continue;
 			}
-			case EV_UDS_LISTEN:
-				vm = vhd_container_of(ev, struct vhd_vm, uds_ev);
-				vhd_host_accept(vm);
-				break;
-			case EV_HOST_NEW:
-				vhd_host_new_event(ev);
-				break;
-			case EV_CONN:
-				vhd_conn_event((struct vhd_conn *)ev,
-					       evs[i].events);
-				break;
-			case EV_SIGNAL:
-				if (read(sfd, &si, sizeof(si)) != sizeof(si))
-					break;
-				if (si.ssi_signo == SIGUSR1) {
-					print_stats(d);
-					break;
-				}
-				if (d->verbose)
-					print_stats(d);
-				return 0;
-			}
+			if (d->verbose)
+				print_stats(d);
+			return 0;
 		}
 		vhd_notify_all(d);
 	}

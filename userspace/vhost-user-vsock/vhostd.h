@@ -213,5 +213,6 @@ int vhd_vu_handle(struct vhd_vm *vm, uint32_t req, uint32_t flags,
 int vhd_epoll_add(struct vhd *d, int fd, uint32_t events, struct vhd_ev *ev);
 int vhd_epoll_mod(struct vhd *d, int fd, uint32_t events, struct vhd_ev *ev);
 void vhd_epoll_del(struct vhd *d, int fd);
+void vhd_dispatch(struct vhd_ev *ev, uint32_t events);
 
 #endif

@@ -225,12 +225,18 @@ static void conn_free(struct vhd_conn *c)
 	free(c);
 }
 
-/* Tear down a connection, telling the guest with RST. */
+/* Close a connection, telling the guest with RST. */
+static void conn_close(struct vhd_conn *c)
+{
+	queue_rst(c->vm, VHD_HOST_CID, c->hport, c->gport, c->type);
+	conn_free(c);
+}
+
+/* The same after an error. */
 static void conn_reset(struct vhd_conn *c)
 {
 	c->vm->stats.conns_reset++;
-	queue_rst(c->vm, VHD_HOST_CID, c->hport, c->gport, c->type);
-	conn_free(c);
+	conn_close(c);
 }
 
 static void conn_credit_check(struct vhd_conn *c)
@@ -257,8 +263,7 @@ static int conn_apply_shutdown(struct vhd_conn *c)
 {
 	if ((c->guest_shut & SHUT_BOTH) == SHUT_BOTH) {
 		/* The guest closed: RST completes its close. */
-		conn_reset(c);
-		c = NULL;
+		conn_close(c);
 		return -1;
 	}
 	if ((c->guest_shut & VIRTIO_VSOCK_SHUTDOWN_SEND) && !c->shut_done) {
@@ -449,6 +454,9 @@ static bool host_packet(struct vhd_vm *vm, const struct vhd_chain *ch,
 		if (op == VIRTIO_VSOCK_OP_REQUEST) {
 			conn_connect(vm, h);
 		} else if (op != VIRTIO_VSOCK_OP_RST) {
+			vhd_log(vm->d, 2, "cid %llu: op %u for no connection %u -> %u",
+				(unsigned long long)vm->cid, op,
+				le32toh(h->src_port), le32toh(h->dst_port));
 			vm->stats.unknown_conn++;
 			rst_reply(vm, h);
 		}
@@ -765,15 +773,9 @@ static uint32_t conn_rx(struct vhd_conn *c, const struct vhd_chain *ch)
 		return 0;
 	}
 	if (r == 0) {
+		/* The guest closes when it has read all: then RST. */
 		c->host_eof = true;
 		c->want_read = false;
-		if ((c->guest_shut & VIRTIO_VSOCK_SHUTDOWN_SEND) &&
-		    vhd_list_empty(&c->held)) {
-			/* Both sides are done: close with RST. */
-			hdr_to_guest(&h, c, VIRTIO_VSOCK_OP_RST, 0, 0);
-			conn_free(c);
-			return put_hdr(ch, &h);
-		}
 		hdr_to_guest(&h, c, VIRTIO_VSOCK_OP_SHUTDOWN,
 			     VIRTIO_VSOCK_SHUTDOWN_SEND, 0);
 		conn_update_events(c);
