@@ -106,10 +106,8 @@ static void run_rings(const uint8_t *data, size_t size)
 	}
 	for (i = 0; i < 2; i++)
 		vhd_vm_reset_conns(&vms[i]);
-	for (i = 0; i < 2; i++) {
-		vhd_chain_free(&vms[i].rx_chain);
-		vhd_chain_free(&vms[i].tx_chain);
-	}
+	for (i = 0; i < 2; i++)
+		vhd_vm_free_chains(&vms[i]);
 	while ((fd = accept(lfd, NULL, NULL)) >= 0)
 		close(fd);
 }
@@ -133,8 +131,7 @@ static void run_message(const uint8_t *data, size_t size)
 		      &reply_size);
 	vhd_vm_tx_kick(&vms[0]);
 	vhd_vm_reset_conns(&vms[0]);
-	vhd_chain_free(&vms[0].rx_chain);
-	vhd_chain_free(&vms[0].tx_chain);
+	vhd_vm_free_chains(&vms[0]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

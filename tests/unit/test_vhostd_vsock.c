@@ -12,7 +12,7 @@
 #include "vhostd.h"
 
 #define NUM	64
-#define RXBUF	4096
+#define RXBUF	4296
 
 static struct vhd d;
 static struct vhd_vm vms[2];
@@ -20,7 +20,7 @@ static struct gring rx[2], tx[2];
 static struct vhd_mem mem;
 static char dir[] = "/tmp/vhostd-test.XXXXXX";
 static uint64_t next_buf = G_BASE + G_DATA;
-static uint32_t next_port = 40000;
+static uint32_t next_port = 42000;
 
 static uint64_t g_alloc(size_t len)
 {
@@ -298,8 +298,8 @@ static void test_credit(void)
 		  VIRTIO_VSOCK_OP_RW, 5000);
 	while (recv_pkt(0, &h2, NULL, 0) >= 0)
 		;	/* what the new credit let through */
-	d.buf_alloc = 4096;
-	vhd_conn_lookup(&vms[0], gport, 1001)->buf_alloc = 4096;
+	d.buf_alloc = 4296;
+	vhd_conn_lookup(&vms[0], gport, 1001)->buf_alloc = 4296;
 	send_raw(0, &h, out, 5000, 1);
 	req = 0;
 	while (recv_pkt(0, &h, NULL, 0) >= 0)
@@ -323,10 +323,10 @@ static void test_bad_packets(void)
 
 	h = mkhdr(0, 2, 5, 1000, VIRTIO_VSOCK_TYPE_STREAM,
 		  VIRTIO_VSOCK_OP_RW, 50);
-	send_raw(0, &h, buf, 40, 1);
+	send_raw(0, &h, buf, 42, 1);
 	t_ok(recv_pkt(0, &h, NULL, 0) == 0 && is_op(&h, VIRTIO_VSOCK_OP_RST) &&
 	     s->bad_pkts == bad + 1, "header length != payload length: RST");
-	h = mkhdr(0, 2, 5, 1000, VIRTIO_VSOCK_TYPE_STREAM, 40, 0);
+	h = mkhdr(0, 2, 5, 1000, VIRTIO_VSOCK_TYPE_STREAM, 42, 0);
 	send_raw(0, &h, NULL, 0, 0);
 	t_ok(recv_pkt(0, &h, NULL, 0) == 0 && is_op(&h, VIRTIO_VSOCK_OP_RST),
 	     "unknown op: RST");
@@ -379,7 +379,8 @@ static void test_bad_packets(void)
 
 static void test_seqpacket(void)
 {
-	static uint8_t out[300], in[400];
+	static uint8_t out[300], in[420], big[10000], bigin[12000];
+	int got, pkts, eom;
 	struct virtio_vsock_hdr h;
 	int lfd = listen_at("vm3_2000", SOCK_SEQPACKET), fd;
 	uint32_t gport = next_port++;
@@ -405,6 +406,24 @@ static void test_seqpacket(void)
 	t_ok(n == 300 && !memcmp(in, out, 300) &&
 	     (le32toh(h.flags) & VIRTIO_VSOCK_SEQ_EOM),
 	     "guest gets it whole with EOM");
+
+	/* Larger than one RX buffer: one recvmsg, several buffers. */
+	fill(big, sizeof(big), 6);
+	t_ok(send(fd, big, sizeof(big), 0) == sizeof(big) &&
+	     send(fd, out, 10, 0) == 10, "host sends 10000 then 10 bytes");
+	pump();
+	got = pkts = eom = 0;
+	while ((n = recv_pkt(0, &h, bigin + got, sizeof(bigin) - got)) >= 0) {
+		got += n;
+		pkts++;
+		if (le32toh(h.flags) & VIRTIO_VSOCK_SEQ_EOM)
+			eom = eom * 100 + pkts;
+	}
+	t_ok(got == sizeof(big) + 10 && pkts == 4 && eom == 304 &&
+	     !memcmp(bigin, big, sizeof(big)) &&
+	     !memcmp(bigin + sizeof(big), out, 10),
+	     "10000 bytes in 3 packets with EOM on the third, then 10 (%d %d %d)",
+	     got, pkts, eom);
 	close(fd);
 	pump();
 	while (recv_pkt(0, &h, NULL, 0) >= 0)
@@ -540,7 +559,7 @@ int main(void)
 	    vhd_epoll_add(&d, vms[0].uds_fd, EPOLLIN, &vms[0].uds_ev))
 		return 99;
 
-	printf("1..40\n");
+	printf("1..42\n");
 	test_connect_and_data();
 	test_credit();
 	test_bad_packets();
@@ -548,8 +567,8 @@ int main(void)
 	test_host_connect();
 	test_siblings();
 	test_reset();
-	if (t_n != 40)
-		printf("# planned 40, ran %u\n", t_n);
+	if (t_n != 42)
+		printf("# planned 42, ran %u\n", t_n);
 	for (i = 0; i < 2; i++)
 		unlink(path[i]);
 	for (i = 0; i < 4; i++) {
@@ -561,5 +580,5 @@ int main(void)
 		unlink(sa.sun_path);
 	}
 	rmdir(dir);
-	return t_failed || t_n != 40 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return t_failed || t_n != 42 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -18,6 +18,8 @@
 #define VHD_MAX_PKT		(64 * 1024)
 #define VHD_HASH_SIZE		1024
 #define VHD_RST_QUEUE		64
+/* A seqpacket message to a guest may span this many RX buffers. */
+#define VHD_SEQ_CHAINS		64
 #define VHD_RXQ			0
 #define VHD_TXQ			1
 
@@ -159,6 +161,13 @@ struct vhd_vm {
 	uint64_t vq_addr[2][3];		/* desc, avail, used (QEMU's) */
 	bool vq_addr_set[2];
 	struct vhd_chain rx_chain, tx_chain;
+	struct vhd_chain seq_chain[VHD_SEQ_CHAINS];
+	struct {
+		uint16_t head;
+		uint32_t len;
+	} seq_push[VHD_SEQ_CHAINS];	/* used after rx_chain's */
+	unsigned int seq_npush;
+	bool rx_starved;		/* a message waits for RX buffers */
 	uint32_t next_hport;
 	struct vhd_list hash[VHD_HASH_SIZE];
 	struct vhd_list ctl_list, rx_list;
@@ -184,6 +193,7 @@ void vhd_log(const struct vhd *d, int level, const char *fmt, ...)
 /* vsock.c: the virtio-vsock protocol. */
 void vhd_vm_init(struct vhd *d, struct vhd_vm *vm);
 void vhd_vm_reset_conns(struct vhd_vm *vm);
+void vhd_vm_free_chains(struct vhd_vm *vm);
 void vhd_vm_tx_kick(struct vhd_vm *vm);
 void vhd_vm_rx_kick(struct vhd_vm *vm);
 void vhd_conn_event(struct vhd_conn *c, uint32_t events);

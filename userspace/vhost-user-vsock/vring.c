@@ -309,19 +309,29 @@ void vhd_vq_notify(struct vhd_vq *vq)
 	}
 }
 
+static void set_avail_event(struct vhd_vq *vq, uint16_t idx)
+{
+	if (vq->event_idx)
+		/* avail_event sits right after the used ring. */
+		*(volatile uint16_t *)((char *)vq->used + 4 +
+				       8 * (size_t)vq->num) = htole16(idx);
+	else
+		*(volatile uint16_t *)&vq->used->flags = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 bool vhd_vq_enable_kick(struct vhd_vq *vq)
 {
 	if (!vhd_vq_ready(vq))
 		return false;
-	if (vq->event_idx)
-		/* avail_event sits right after the used ring. */
-		*(volatile uint16_t *)((char *)vq->used + 4 +
-				       8 * (size_t)vq->num) =
-			htole16(vq->last_avail);
-	else
-		*(volatile uint16_t *)&vq->used->flags = 0;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	set_avail_event(vq, vq->last_avail);
 	return le16toh(READ_ONCE16(&vq->avail->idx)) != vq->last_avail;
+}
+
+void vhd_vq_kick_on_next(struct vhd_vq *vq)
+{
+	if (vhd_vq_ready(vq))
+		set_avail_event(vq, le16toh(READ_ONCE16(&vq->avail->idx)));
 }
 
 static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t off,

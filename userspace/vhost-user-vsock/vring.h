@@ -94,6 +94,8 @@ bool vhd_vq_need_notify(struct vhd_vq *vq);
  * arrived meanwhile, so the caller should process the ring again.
  */
 bool vhd_vq_enable_kick(struct vhd_vq *vq);
+/* Ask for a kick on the guest's next new buffer, whatever we popped. */
+void vhd_vq_kick_on_next(struct vhd_vq *vq);
 
 /* iovec helpers; off and len are byte offsets into the whole array. */
 size_t vhd_iov_copy_from(const struct iovec *iov, unsigned int n,

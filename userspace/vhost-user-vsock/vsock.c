@@ -717,6 +717,79 @@ static uint32_t sib_fill(struct vhd_vm *vm, struct vhd_held *held,
 	return put_hdr(ch, &h) + n;
 }
 
+/*
+ * Seqpacket: a message larger than one RX buffer is read with one
+ * recvmsg into several chains; EOM goes on the last.
+ */
+static uint32_t seq_rx_multi(struct vhd_conn *c, const struct vhd_chain *ch,
+			     size_t msg)
+{
+	struct vhd_vm *vm = c->vm;
+	struct vhd_vq *vq = &vm->vq[VHD_RXQ];
+	const struct vhd_chain *chains[VHD_SEQ_CHAINS + 1] = { ch };
+	size_t part[VHD_SEQ_CHAINS + 1], total = 0;
+	struct iovec v[VHD_IOV_BATCH];
+	struct virtio_vsock_hdr h;
+	struct msghdr m = { .msg_iov = v };
+	unsigned int k = 1, n = 0, i;
+	ssize_t r;
+	int ret;
+
+	for (;;) {
+		const struct vhd_chain *x = chains[k - 1];
+
+		part[k - 1] = x->in_len - VHD_HDR_LEN;
+		if (part[k - 1] > msg - total)
+			part[k - 1] = msg - total;
+		total += part[k - 1];
+		n += vhd_iov_slice(x->iov + x->nout, x->nin, VHD_HDR_LEN,
+				   part[k - 1], v + n, VHD_IOV_BATCH - n);
+		if (total == msg)
+			break;
+		if (k == VHD_SEQ_CHAINS + 1 || n == VHD_IOV_BATCH)
+			goto too_big;
+		ret = vhd_vq_pop(vq, &vm->seq_chain[k - 1]);
+		if (ret == 0) {
+			/* Wait for more buffers, this message first. */
+			vq->last_avail -= k - 1;
+			vhd_vq_kick_on_next(vq);
+			vm->rx_starved = true;
+			vhd_list_add_tail(&vm->rx_list, &c->rx_link);
+			return 0;
+		}
+		if (ret < 0 || vm->seq_chain[k - 1].in_len <= VHD_HDR_LEN)
+			goto too_big;	/* a guest that breaks its ring */
+		chains[k] = &vm->seq_chain[k - 1];
+		k++;
+	}
+	m.msg_iovlen = n;
+	r = recvmsg(c->fd, &m, MSG_DONTWAIT);
+	if (r != (ssize_t)msg)
+		goto too_big;
+	for (i = 0; i < k; i++) {
+		hdr_to_guest(&h, c, VIRTIO_VSOCK_OP_RW,
+			     i == k - 1 ? SEQ_FLAGS : 0, part[i]);
+		put_hdr(chains[i], &h);
+		if (i) {
+			vm->seq_push[i - 1].head = chains[i]->head;
+			vm->seq_push[i - 1].len = VHD_HDR_LEN + part[i];
+		}
+	}
+	vm->seq_npush = k - 1;
+	c->tx_cnt += msg;
+	vm->stats.rx_bytes += msg;
+	vhd_list_add_tail(&vm->rx_list, &c->rx_link);
+	return VHD_HDR_LEN + part[0];
+
+too_big:
+	vhd_log(vm->d, 0, "cid %llu: port %u: %zu-byte message does not fit the RX buffers",
+		(unsigned long long)vm->cid, c->gport, msg);
+	for (i = 1; i < k; i++)
+		vhd_vq_push(vq, chains[i]->head, 0);
+	conn_reset(c);
+	return 0;
+}
+
 /* Host socket to guest; 0 when nothing was put in the chain. */
 static uint32_t conn_rx(struct vhd_conn *c, const struct vhd_chain *ch)
 {
@@ -742,11 +815,11 @@ static uint32_t conn_rx(struct vhd_conn *c, const struct vhd_chain *ch)
 	if (max > VHD_MAX_PKT)
 		max = VHD_MAX_PKT;
 	if (c->type == VIRTIO_VSOCK_TYPE_SEQPACKET) {
-		/* A message must fit whole: guest buffers and its credit. */
+		/* A message goes whole: it needs the credit for all of it. */
 		r = recv(c->fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
-		if (r > 0 && (size_t)r > max) {
-			if ((size_t)r <= credit || r > c->peer_buf_alloc) {
-				vhd_log(c->vm->d, 0, "cid %llu: port %u: %zd-byte message does not fit",
+		if (r > 0 && (size_t)r > credit) {
+			if (r > c->peer_buf_alloc) {
+				vhd_log(c->vm->d, 0, "cid %llu: port %u: %zd-byte message exceeds the guest's buffer",
 					(unsigned long long)c->vm->cid,
 					c->gport, r);
 				conn_reset(c);
@@ -758,6 +831,8 @@ static uint32_t conn_rx(struct vhd_conn *c, const struct vhd_chain *ch)
 			conn_update_events(c);
 			return 0;
 		}
+		if (r > 0 && (size_t)r > max)
+			return seq_rx_multi(c, ch, r);
 		flags = SEQ_FLAGS;
 	}
 	n = vhd_iov_slice(ch->iov + ch->nout, ch->nin, VHD_HDR_LEN, max,
@@ -810,7 +885,7 @@ static uint32_t rx_fill(struct vhd_vm *vm, const struct vhd_chain *ch)
 			return sib_fill(vm, vhd_container_of(vm->sib_held.next,
 							     struct vhd_held,
 							     link), ch);
-		if (vhd_list_empty(&vm->rx_list))
+		if (vhd_list_empty(&vm->rx_list) || vm->rx_starved)
 			return 0;
 		n = conn_rx(vhd_container_of(vm->rx_list.next,
 					     struct vhd_conn, rx_link), ch);
@@ -823,9 +898,11 @@ static void vm_rx_flush(struct vhd_vm *vm)
 {
 	struct vhd_vq *vq = &vm->vq[VHD_RXQ];
 	struct vhd_chain *ch = &vm->rx_chain;
+	unsigned int i;
 	uint32_t n;
 	int ret;
 
+	vm->rx_starved = false;
 	while (rx_work(vm)) {
 		ret = vhd_vq_pop(vq, ch);
 		if (ret == 0 && vhd_vq_enable_kick(vq))
@@ -845,6 +922,11 @@ static void vm_rx_flush(struct vhd_vm *vm)
 		}
 		vm->stats.rx_pkts++;
 		vhd_vq_push(vq, ch->head, n);
+		for (i = 0; i < vm->seq_npush; i++)
+			vhd_vq_push(vq, vm->seq_push[i].head,
+				    vm->seq_push[i].len);
+		vm->stats.rx_pkts += vm->seq_npush;
+		vm->seq_npush = 0;
 		vm->rx_push = true;
 	}
 }
@@ -975,6 +1057,16 @@ void vhd_vm_reset_conns(struct vhd_vm *vm)
 			purge_sib(&vm->d->vms[i], vm);
 }
 
+void vhd_vm_free_chains(struct vhd_vm *vm)
+{
+	unsigned int i;
+
+	vhd_chain_free(&vm->rx_chain);
+	vhd_chain_free(&vm->tx_chain);
+	for (i = 0; i < VHD_SEQ_CHAINS; i++)
+		vhd_chain_free(&vm->seq_chain[i]);
+}
+
 void vhd_vm_init(struct vhd *d, struct vhd_vm *vm)
 {
 	unsigned int i;
@@ -992,6 +1084,8 @@ void vhd_vm_init(struct vhd *d, struct vhd_vm *vm)
 	}
 	vhd_chain_init(&vm->rx_chain);
 	vhd_chain_init(&vm->tx_chain);
+	for (i = 0; i < VHD_SEQ_CHAINS; i++)
+		vhd_chain_init(&vm->seq_chain[i]);
 	for (i = 0; i < VHD_HASH_SIZE; i++)
 		vhd_list_init(&vm->hash[i]);
 	vhd_list_init(&vm->ctl_list);
