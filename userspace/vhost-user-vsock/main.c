@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -189,6 +190,7 @@ int main(int argc, char **argv)
 	struct vhd d = { .epfd = -1, .buf_alloc = 256 * 1024 };
 	unsigned long long v;
 	unsigned int i, j;
+	struct rlimit rl;
 	sigset_t mask;
 	int c, sfd, ret = EXIT_SETUP;
 
@@ -243,6 +245,11 @@ int main(int argc, char **argv)
 				return EXIT_SETUP;
 			}
 
+	/* Room for VHD_MAX_CONNS host sockets per guest. */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);

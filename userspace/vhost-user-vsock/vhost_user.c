@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/virtio_config.h>
 
@@ -141,6 +142,7 @@ static int set_mem_table(struct vhd_vm *vm, const void *payload,
 {
 	struct vu_memory mt;
 	struct vhd_mem m = { 0 };
+	struct stat st;
 	unsigned int i;
 
 	if (size < 8)
@@ -159,6 +161,10 @@ static int set_mem_table(struct vhd_vm *vm, const void *payload,
 		if (!r->size || r->gpa + r->size < r->gpa ||
 		    r->uva + r->size < r->uva ||
 		    r->mmap_offset + r->size < r->mmap_offset)
+			goto fail;
+		/* Past the end of the file, a mapping would SIGBUS. */
+		if (fstat(fds[i], &st) ||
+		    (uint64_t)st.st_size < r->mmap_offset + r->size)
 			goto fail;
 		p = mmap(NULL, r->size + r->mmap_offset, PROT_READ | PROT_WRITE,
 			 MAP_SHARED, fds[i], 0);

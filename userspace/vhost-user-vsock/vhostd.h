@@ -18,6 +18,8 @@
 #define VHD_MAX_PKT		(64 * 1024)
 #define VHD_HASH_SIZE		1024
 #define VHD_RST_QUEUE		64
+/* Connections per guest: a guest must not use up our descriptors. */
+#define VHD_MAX_CONNS		4096
 /* A seqpacket message to a guest may span this many RX buffers. */
 #define VHD_SEQ_CHAINS		64
 #define VHD_RXQ			0
@@ -169,6 +171,7 @@ struct vhd_vm {
 	unsigned int seq_npush;
 	bool rx_starved;		/* a message waits for RX buffers */
 	uint32_t next_hport;
+	unsigned int nconns;
 	struct vhd_list hash[VHD_HASH_SIZE];
 	struct vhd_list ctl_list, rx_list;
 	struct vhd_list sib_held;	/* packets from siblings, to our RX */

@@ -191,10 +191,14 @@ static void conn_queue_ctl(struct vhd_conn *c, unsigned int ctl)
 static struct vhd_conn *conn_new(struct vhd_vm *vm, uint32_t gport,
 				 uint32_t hport, uint16_t type, int fd)
 {
-	struct vhd_conn *c = calloc(1, sizeof(*c));
+	struct vhd_conn *c;
 
+	if (vm->nconns >= VHD_MAX_CONNS)
+		return NULL;
+	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
+	vm->nconns++;
 	c->ev.kind = EV_CONN;
 	c->vm = vm;
 	c->gport = gport;
@@ -220,6 +224,7 @@ static void conn_free(struct vhd_conn *c)
 	vhd_list_del(&c->hlink);
 	vhd_list_del(&c->ctl_link);
 	vhd_list_del(&c->rx_link);
+	c->vm->nconns--;
 	vhd_log(c->vm->d, 1, "cid %llu: closed %u <-> host %u",
 		(unsigned long long)c->vm->cid, c->gport, c->hport);
 	free(c);
