@@ -278,6 +278,10 @@ int vhd_vu_handle(struct vhd_vm *vm, uint32_t req, uint32_t flags,
 	}
 
 	/* The rest are per vring. */
+	if (req < VU_SET_VRING_NUM || req > VU_SET_VRING_ENABLE ||
+	    req == VU_GET_PROTOCOL_FEATURES || req == VU_SET_PROTOCOL_FEATURES ||
+	    req == VU_GET_QUEUE_NUM)
+		return -EOPNOTSUPP;
 	if (req == VU_SET_VRING_KICK || req == VU_SET_VRING_CALL ||
 	    req == VU_SET_VRING_ERR)
 		st.index = u64 & 0xff;
