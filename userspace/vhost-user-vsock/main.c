@@ -71,6 +71,8 @@ static int parse_vm(char *spec, struct vhd_vm *vm)
 	char *tok, *save = NULL;
 	unsigned long long cid;
 
+	if (!spec)
+		return -ENOMEM;
 	for (tok = strtok_r(spec, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(tok, "cid=", 4)) {
@@ -201,7 +203,8 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'g':
 			vhd_vm_init(&d, &d.vms[d.nvms]);
-			if (parse_vm(optarg, &d.vms[d.nvms])) {
+			/* parse_vm() cuts its copy; paths point into it */
+			if (parse_vm(strdup(optarg), &d.vms[d.nvms])) {
 				fprintf(stderr, "%s: bad --vm '%s' (want cid=CID,socket=PATH,uds=PATH; CID >= 3)\n",
 					prog, optarg);
 				usage(EXIT_SETUP);
