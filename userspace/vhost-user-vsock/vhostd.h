@@ -17,6 +17,8 @@
 /* Largest payload of one packet, as in Linux. */
 #define VHD_MAX_PKT		(64 * 1024)
 #define VHD_HASH_SIZE		1024
+/* Chains per queue and event, before other events get their turn. */
+#define VHD_BUDGET		256
 #define VHD_RST_QUEUE		64
 /* Connections per guest: a guest must not use up our descriptors. */
 #define VHD_MAX_CONNS		4096

@@ -601,12 +601,28 @@ done:
 	}
 }
 
+/* Come back to a queue later, after the other events. */
+static void self_kick(struct vhd_vq *vq)
+{
+	uint64_t one = 1;
+
+	if (vq->kick_fd >= 0 && write(vq->kick_fd, &one, sizeof(one)) < 0) {
+		/* a full counter means a kick is pending anyway */
+	}
+}
+
 void vhd_vm_tx_kick(struct vhd_vm *vm)
 {
 	struct vhd_vq *vq = &vm->vq[VHD_TXQ];
+	unsigned int budget = VHD_BUDGET;
 	int ret;
 
 	for (;;) {
+		if (!budget--) {
+			/* A guest refilling as fast as we go must not starve others. */
+			self_kick(vq);
+			break;
+		}
 		ret = vhd_vq_pop(vq, &vm->tx_chain);
 		if (ret == 0 && vhd_vq_enable_kick(vq))
 			continue;
@@ -903,19 +919,23 @@ static void vm_rx_flush(struct vhd_vm *vm)
 {
 	struct vhd_vq *vq = &vm->vq[VHD_RXQ];
 	struct vhd_chain *ch = &vm->rx_chain;
-	unsigned int i;
+	unsigned int i, budget = VHD_BUDGET;
 	uint32_t n;
 	int ret;
 
 	vm->rx_starved = false;
 	while (rx_work(vm)) {
+		if (!budget--) {
+			self_kick(vq);
+			break;
+		}
 		ret = vhd_vq_pop(vq, ch);
 		if (ret == 0 && vhd_vq_enable_kick(vq))
 			continue;
 		if (ret == 0 || ret == -EIO)
 			break;
 		if (ret < 0 || ch->in_len <= VHD_HDR_LEN) {
-			vm->stats.bad_chains += ret >= 0;
+			vm->stats.bad_chains++;
 			vhd_vq_push(vq, ch->head, 0);
 			vm->rx_push = true;
 			continue;
