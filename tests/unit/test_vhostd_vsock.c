@@ -12,7 +12,7 @@
 #include "vhostd.h"
 
 #define NUM	64
-#define RXBUF	4296
+#define RXBUF	4796
 
 static struct vhd d;
 static struct vhd_vm vms[2];
@@ -20,7 +20,7 @@ static struct gring rx[2], tx[2];
 static struct vhd_mem mem;
 static char dir[] = "/tmp/vhostd-test.XXXXXX";
 static uint64_t next_buf = G_BASE + G_DATA;
-static uint32_t next_port = 42000;
+static uint32_t next_port = 47000;
 
 static uint64_t g_alloc(size_t len)
 {
@@ -298,8 +298,8 @@ static void test_credit(void)
 		  VIRTIO_VSOCK_OP_RW, 5000);
 	while (recv_pkt(0, &h2, NULL, 0) >= 0)
 		;	/* what the new credit let through */
-	d.buf_alloc = 4296;
-	vhd_conn_lookup(&vms[0], gport, 1001)->buf_alloc = 4296;
+	d.buf_alloc = 4796;
+	vhd_conn_lookup(&vms[0], gport, 1001)->buf_alloc = 4796;
 	send_raw(0, &h, out, 5000, 1);
 	req = 0;
 	while (recv_pkt(0, &h, NULL, 0) >= 0)
@@ -310,6 +310,81 @@ static void test_credit(void)
 	t_ok(read_all(fd, in, sizeof(in)) == 0, "nothing of it reached the host");
 	close(fd);
 	close(lfd);
+}
+
+static uint16_t tx_used_idx(void)
+{
+	return le16toh(((struct vring_used *)g_ptr(tx[0].used))->idx);
+}
+
+/* Payload in 1500 two-byte buffers of one indirect table (> IOV_MAX). */
+static void send_indirect(uint32_t gport, uint32_t hport, const uint8_t *pay,
+			  size_t len)
+{
+	uint64_t tbl = g_alloc(16 * (len / 2 + 1)), b = g_alloc(44 + len);
+	struct virtio_vsock_hdr h = mkhdr(0, 2, gport, hport,
+					  VIRTIO_VSOCK_TYPE_STREAM,
+					  VIRTIO_VSOCK_OP_RW, len);
+	struct vring_desc *t = g_ptr(tbl);
+	uint16_t head = tx[0].next_desc % NUM;
+	size_t i;
+
+	memcpy(g_ptr(b), &h, sizeof(h));
+	memcpy(g_ptr(b + 44), pay, len);
+	g_set_desc(t, 0, b, 44, VRING_DESC_F_NEXT, 1);
+	for (i = 0; i < len / 2; i++)
+		g_set_desc(t, i + 1, b + 44 + 2 * i, 2,
+			   i + 1 < len / 2 ? VRING_DESC_F_NEXT : 0, i + 2);
+	g_desc(&tx[0], head, tbl, 16 * (len / 2 + 1), VRING_DESC_F_INDIRECT, 0);
+	tx[0].next_desc = head + 1;
+	g_publish(&tx[0], head);
+	vhd_vm_tx_kick(&vms[0]);
+	pump();
+}
+
+static void test_long_chains_and_backpressure(void)
+{
+	static uint8_t out[65536], in[65536];
+	int lfd = listen_at("vm3_1002", SOCK_STREAM), fd, sz = 4096;
+	uint32_t gport = next_port++;
+	struct virtio_vsock_hdr h;
+	struct vhd_conn *c;
+	uint16_t before;
+	int i;
+
+	fd = guest_connect(lfd, gport, 1002, VIRTIO_VSOCK_TYPE_STREAM);
+	fill(out, sizeof(out), 7);
+	send_indirect(gport, 1002, out, 3000);
+	t_ok(read_all(fd, in, sizeof(in)) == 3000 && !memcmp(in, out, 3000),
+	     "RW in 1501 indirect descriptors (more than IOV_MAX) arrives intact");
+
+	/* A host socket that takes little: chains wait, unreturned. */
+	c = vhd_conn_lookup(&vms[0], gport, 1002);
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	before = tx_used_idx();
+	for (i = 0; i < 4; i++) {
+		h = mkhdr(0, 2, gport, 1002, VIRTIO_VSOCK_TYPE_STREAM,
+			  VIRTIO_VSOCK_OP_RW, 16384);
+		send_raw(0, &h, out + i * 16384, 16384, 4);
+	}
+	t_ok((uint16_t)(tx_used_idx() - before) < 4 && !vhd_list_empty(&c->held),
+	     "host socket full: TX chains are held, not copied");
+	t_ok(read_all(fd, in, sizeof(in)) > 0, "host reads some");
+	for (i = 0; i < 100 && !vhd_list_empty(&c->held); i++) {
+		pump();
+		read_all(fd, in, sizeof(in));
+	}
+	t_ok((uint16_t)(tx_used_idx() - before) == 4 && vhd_list_empty(&c->held),
+	     "as the host drains, every chain is given back");
+	t_ok(c->fwd_cnt == 3000 + 65536, "fwd_cnt counts what reached the host");
+	while (recv_pkt(0, &h, NULL, 0) >= 0)
+		;
+	close(fd);
+	close(lfd);
+	pump();
+	while (recv_pkt(0, &h, NULL, 0) >= 0)
+		;
 }
 
 static void test_bad_packets(void)
@@ -323,10 +398,10 @@ static void test_bad_packets(void)
 
 	h = mkhdr(0, 2, 5, 1000, VIRTIO_VSOCK_TYPE_STREAM,
 		  VIRTIO_VSOCK_OP_RW, 50);
-	send_raw(0, &h, buf, 42, 1);
+	send_raw(0, &h, buf, 47, 1);
 	t_ok(recv_pkt(0, &h, NULL, 0) == 0 && is_op(&h, VIRTIO_VSOCK_OP_RST) &&
 	     s->bad_pkts == bad + 1, "header length != payload length: RST");
-	h = mkhdr(0, 2, 5, 1000, VIRTIO_VSOCK_TYPE_STREAM, 42, 0);
+	h = mkhdr(0, 2, 5, 1000, VIRTIO_VSOCK_TYPE_STREAM, 47, 0);
 	send_raw(0, &h, NULL, 0, 0);
 	t_ok(recv_pkt(0, &h, NULL, 0) == 0 && is_op(&h, VIRTIO_VSOCK_OP_RST),
 	     "unknown op: RST");
@@ -379,7 +454,7 @@ static void test_bad_packets(void)
 
 static void test_seqpacket(void)
 {
-	static uint8_t out[300], in[420], big[10000], bigin[12000];
+	static uint8_t out[300], in[470], big[10000], bigin[12000];
 	int got, pkts, eom;
 	struct virtio_vsock_hdr h;
 	int lfd = listen_at("vm3_2000", SOCK_SEQPACKET), fd;
@@ -559,26 +634,28 @@ int main(void)
 	    vhd_epoll_add(&d, vms[0].uds_fd, EPOLLIN, &vms[0].uds_ev))
 		return 99;
 
-	printf("1..42\n");
+	printf("1..47\n");
 	test_connect_and_data();
 	test_credit();
+	test_long_chains_and_backpressure();
 	test_bad_packets();
 	test_seqpacket();
 	test_host_connect();
 	test_siblings();
 	test_reset();
-	if (t_n != 42)
-		printf("# planned 42, ran %u\n", t_n);
+	if (t_n != 47)
+		printf("# planned 47, ran %u\n", t_n);
 	for (i = 0; i < 2; i++)
 		unlink(path[i]);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		static const char *const names[] = {
-			"vm3_1000", "vm3_1001", "vm3_2000", "vm3_3000",
+			"vm3_1000", "vm3_1001", "vm3_1002", "vm3_2000",
+			"vm3_3000",
 		};
 
 		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, names[i]);
 		unlink(sa.sun_path);
 	}
 	rmdir(dir);
-	return t_failed || t_n != 42 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return t_failed || t_n != 47 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
