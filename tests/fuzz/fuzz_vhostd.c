@@ -30,6 +30,15 @@ static char dir[] = "/tmp/vhostd-fuzz.XXXXXX";
 static char path[2][128];
 static int lfd = -1;
 
+static void cleanup(void)
+{
+	char p[160];
+
+	snprintf(p, sizeof(p), "%s/vm3_1", dir);
+	unlink(p);
+	rmdir(dir);
+}
+
 static void setup_once(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -39,6 +48,7 @@ static void setup_once(void)
 		return;
 	if (!mkdtemp(dir))
 		abort();
+	atexit(cleanup);
 	d.epfd = epoll_create1(0);
 	d.vms = vms;
 	d.nvms = 2;
@@ -219,10 +229,6 @@ int main(int argc, char **argv)
 		LLVMFuzzerTestOneInput(in, len);
 	}
 	printf("1..1\nok 1 - %lu deterministic fuzz inputs, no crash\n", runs);
-	unlink(path[0]);
-	snprintf(path[0], sizeof(path[0]), "%s/vm3_1", dir);
-	unlink(path[0]);
-	rmdir(dir);
 	return 0;
 }
 #endif
