@@ -26,7 +26,7 @@
 static struct vhd d;
 static struct vhd_vm vms[2];
 static uint8_t *mem[2];
-static char dir[] = "/tmp/vhostd-fuzz.XXXXXX";
+static char dir[96] = "/tmp/vhostd-fuzz.XXXXXX";
 static char path[2][128];
 static int lfd = -1;
 
@@ -46,7 +46,10 @@ static void setup_once(void)
 
 	if (d.epfd)
 		return;
-	if (!mkdtemp(dir))
+	/* make fuzz gives a directory: libFuzzer ends without atexit. */
+	if (getenv("VHOSTD_FUZZ_DIR"))
+		snprintf(dir, sizeof(dir), "%s", getenv("VHOSTD_FUZZ_DIR"));
+	else if (!mkdtemp(dir))
 		abort();
 	atexit(cleanup);
 	d.epfd = epoll_create1(0);
@@ -129,6 +132,7 @@ static void run_message(const uint8_t *data, size_t size)
 	int fds[1] = { -1 };
 
 	setup_vm(0, data, size, 7);
+	setup_vm(1, data, size, 7);	/* reset_conns looks at siblings */
 	vms[0].mem.r[0].uva = 0x1000000;
 	vms[0].mem.r[1].uva = 0x2000000;
 	vms[0].vu_fd = -1;
@@ -142,6 +146,7 @@ static void run_message(const uint8_t *data, size_t size)
 	vhd_vm_tx_kick(&vms[0]);
 	vhd_vm_reset_conns(&vms[0]);
 	vhd_vm_free_chains(&vms[0]);
+	vhd_vm_free_chains(&vms[1]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

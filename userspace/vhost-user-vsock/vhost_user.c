@@ -209,19 +209,21 @@ static void vq_kick(struct vhd_vm *vm, unsigned int i)
 static int get_config(struct vhd_vm *vm, const void *payload, uint32_t size,
 		      void *reply, uint32_t *reply_size)
 {
-	const struct vu_config *in = payload;
-	struct vu_config *out = reply;
+	struct vu_config in, *out = reply;
 	uint64_t cid = htole64(vm->cid);
 
-	if (size < sizeof(*in) || in->size > VU_MAX_PAYLOAD - sizeof(*in))
+	if (size < sizeof(in))
 		return -EINVAL;
-	memcpy(out, in, sizeof(*in));
-	memset(out->payload, 0, in->size);
-	if (in->offset < sizeof(cid))
-		memcpy(out->payload, (uint8_t *)&cid + in->offset,
-		       in->size < sizeof(cid) - in->offset ?
-		       in->size : sizeof(cid) - in->offset);
-	*reply_size = sizeof(*in) + in->size;
+	memcpy(&in, payload, sizeof(in));
+	if (in.size > VU_MAX_PAYLOAD - sizeof(in))
+		return -EINVAL;
+	memcpy(out, &in, sizeof(in));
+	memset(out->payload, 0, in.size);
+	if (in.offset < sizeof(cid))
+		memcpy(out->payload, (uint8_t *)&cid + in.offset,
+		       in.size < sizeof(cid) - in.offset ?
+		       in.size : sizeof(cid) - in.offset);
+	*reply_size = sizeof(in) + in.size;
 	return 1;
 }
 
