@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vsock-zc-vhostd: a vhost-user virtio-vsock device backend, so that
+ * QEMU's vhost-user-vsock-pci works without /dev/vhost-vsock.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "vhostd.h"
+
+#define EXIT_SETUP	1
+
+static const char *prog = "vsock-zc-vhostd";
+
+static void __attribute__((noreturn)) usage(int status)
+{
+	FILE *out = status ? stderr : stdout;
+
+	if (status) {
+		fprintf(out, "Try '%s --help' for more information.\n", prog);
+		exit(status);
+	}
+	fprintf(out,
+		"\nUsage:\n"
+		" %s [options] --vm cid=CID,socket=PATH,uds=PATH [--vm ...]\n"
+		"\nA vhost-user virtio-vsock device backend for QEMU's\n"
+		"vhost-user-vsock-pci. Host programs reach guest port P by\n"
+		"connecting to the uds PATH and writing \"CONNECT P\\n\"; a guest\n"
+		"connecting to CID 2 port P reaches the UNIX socket PATH_P.\n"
+		"Guests on one daemon reach each other by CID.\n"
+		"\nOptions:\n"
+		" -g, --vm SPEC          a guest: cid=CID,socket=VHOST_USER_SOCKET,uds=PATH\n"
+		" -b, --buf-size BYTES   receive buffer per connection (default 262144)\n"
+		" -v, --verbose          more messages (repeat for more)\n"
+		"\n -h, --help             display this help\n"
+		" -V, --version          display version\n", prog);
+	if (fflush(out) || ferror(out))
+		exit(EXIT_SETUP);
+	exit(EXIT_SUCCESS);
+}
+
+static int parse_u64(const char *s, unsigned long long max,
+		     unsigned long long *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	if (errno || *end || *v > max)
+		return -ERANGE;
+	return 0;
+}
+
+/* "cid=N,socket=PATH,uds=PATH" */
+static int parse_vm(char *spec, struct vhd_vm *vm)
+{
+	char *tok, *save = NULL;
+	unsigned long long cid;
+
+	if (!spec)
+		return -ENOMEM;
+	for (tok = strtok_r(spec, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(tok, "cid=", 4)) {
+			if (parse_u64(tok + 4, UINT32_MAX - 1, &cid) || cid < 3)
+				return -EINVAL;
+			vm->cid = cid;
+		} else if (!strncmp(tok, "socket=", 7) && tok[7]) {
+			vm->vu_path = tok + 7;
+		} else if (!strncmp(tok, "uds=", 4) && tok[4]) {
+			vm->uds_path = tok + 4;
+		} else {
+			return -EINVAL;
+		}
+	}
+	return vm->cid && vm->vu_path && vm->uds_path ? 0 : -EINVAL;
+}
+
+/* Listen on path; a stale socket there is replaced, anything else not. */
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path) - 12) {
+		fprintf(stderr, "%s: %s: path too long\n", prog, path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			fprintf(stderr, "%s: %s: exists and is not a socket\n",
+				prog, path);
+			return -1;
+		}
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 128) < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void cleanup(struct vhd *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nvms; i++) {
+		struct vhd_vm *vm = &d->vms[i];
+
+		if (vm->vu_listen_fd >= 0)
+			unlink(vm->vu_path);
+		if (vm->uds_fd >= 0)
+			unlink(vm->uds_path);
+	}
+}
+
+static void print_stats(struct vhd *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nvms; i++)
+		vhd_stats_print(&d->vms[i]);
+}
+
+static int run(struct vhd *d, int sfd)
+{
+	struct vhd_ev sig_ev = { EV_SIGNAL };
+	struct signalfd_siginfo si;
+	struct epoll_event evs[1];
+	struct vhd_ev *ev;
+	int n;
+
+	if (vhd_epoll_add(d, sfd, EPOLLIN, &sig_ev) < 0)
+		return -1;
+	for (;;) {
+		/* One event at a time: a handler may free what others name. */
+		n = epoll_wait(d->epfd, evs, 1, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "%s: epoll_wait: %s\n", prog,
+				strerror(errno));
+			return -1;
+		}
+		ev = evs[0].data.ptr;
+		if (n == 1 && ev->kind != EV_SIGNAL) {
+			vhd_dispatch(ev, evs[0].events);
+		} else if (n == 1 && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGUSR1) {
+				print_stats(d);
+				continue;
+			}
+			if (d->verbose)
+				print_stats(d);
+			return 0;
+		}
+		vhd_notify_all(d);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "vm", required_argument, NULL, 'g' },
+		{ "buf-size", required_argument, NULL, 'b' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vhd d = { .epfd = -1, .buf_alloc = 256 * 1024 };
+	unsigned long long v;
+	unsigned int i, j;
+	struct rlimit rl;
+	sigset_t mask;
+	int c, sfd, ret = EXIT_SETUP;
+
+	d.vms = calloc(argc, sizeof(*d.vms));
+	if (!d.vms)
+		return EXIT_SETUP;
+	while ((c = getopt_long(argc, argv, "g:b:vhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'g':
+			vhd_vm_init(&d, &d.vms[d.nvms]);
+			/* parse_vm() cuts its copy; paths point into it */
+			if (parse_vm(strdup(optarg), &d.vms[d.nvms])) {
+				fprintf(stderr, "%s: bad --vm '%s' (want cid=CID,socket=PATH,uds=PATH; CID >= 3)\n",
+					prog, optarg);
+				usage(EXIT_SETUP);
+			}
+			d.nvms++;
+			break;
+		case 'b':
+			if (parse_u64(optarg, 1u << 30, &v) || v < 4096) {
+				fprintf(stderr, "%s: bad --buf-size '%s' (4096 to 1073741824)\n",
+					prog, optarg);
+				usage(EXIT_SETUP);
+			}
+			d.buf_alloc = v;
+			break;
+		case 'v':
+			d.verbose++;
+			break;
+		case 'h':
+			usage(EXIT_SUCCESS);
+		case 'V':
+			printf("%s from %s\n", prog, PACKAGE_STRING);
+			return fflush(stdout) || ferror(stdout) ? EXIT_SETUP : 0;
+		default:
+			usage(EXIT_SETUP);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog,
+			argv[optind]);
+		usage(EXIT_SETUP);
+	}
+	if (!d.nvms) {
+		fprintf(stderr, "%s: no guest given (--vm)\n", prog);
+		usage(EXIT_SETUP);
+	}
+	for (i = 0; i < d.nvms; i++)
+		for (j = 0; j < i; j++)
+			if (d.vms[i].cid == d.vms[j].cid) {
+				fprintf(stderr, "%s: CID %llu given twice\n",
+					prog, (unsigned long long)d.vms[i].cid);
+				return EXIT_SETUP;
+			}
+
+	/* Room for VHD_MAX_CONNS host sockets per guest. */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	d.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || d.epfd < 0) {
+		fprintf(stderr, "%s: %s\n", prog, strerror(errno));
+		return EXIT_SETUP;
+	}
+	for (i = 0; i < d.nvms; i++) {
+		struct vhd_vm *vm = &d.vms[i];
+
+		vm->vu_listen_fd = listen_unix(vm->vu_path);
+		if (vm->vu_listen_fd < 0)
+			goto out;
+		vm->uds_fd = listen_unix(vm->uds_path);
+		if (vm->uds_fd < 0)
+			goto out;
+		if (vhd_epoll_add(&d, vm->vu_listen_fd, EPOLLIN,
+				  &vm->vu_listen_ev) < 0 ||
+		    vhd_epoll_add(&d, vm->uds_fd, EPOLLIN, &vm->uds_ev) < 0)
+			goto out;
+		vhd_log(&d, 1, "cid %llu: vhost-user on %s, host endpoints on %s",
+			(unsigned long long)vm->cid, vm->vu_path, vm->uds_path);
+	}
+	ret = run(&d, sfd) ? EXIT_FAILURE : EXIT_SUCCESS;
+out:
+	cleanup(&d);
+	return ret;
+}
