@@ -27,6 +27,7 @@
 #include <libsmartcols.h>
 
 #include "vsockzc.h"
+#include "../common/cli.h"
 
 #define CHUNK		(256 * 1024)
 #define SEQ_CHUNK	(64 * 1024)	/* one SEQPACKET message at most */
@@ -1058,21 +1059,15 @@ int main(int argc, char **argv)
 		case 'h':
 			usage();
 		case 'V':
-			printf("%s from %s\n", program_invocation_short_name,
-			       PACKAGE_STRING);
-			return EXIT_SUCCESS;
+			cli_print_version();
 		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n",
-				program_invocation_short_name);
-			return EXIT_FAILURE;
+			cli_try_help();
 		}
 	}
 
 	if (optind != argc - 1) {
 		warnx(optind == argc ? "no address given" : "too many arguments");
-		fprintf(stderr, "Try '%s --help' for more information.\n",
-			program_invocation_short_name);
-		return EXIT_FAILURE;
+		cli_try_help();
 	}
 	if (ctl.send_only && ctl.recv_only)
 		errx(EXIT_FAILURE, "--send-only and --recv-only are exclusive");
