@@ -84,21 +84,25 @@ ssize_t vsockzc_ring_fill(struct vsockzc_ring *r, int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	struct vsock_map_rx m;
-	socklen_t len = sizeof(m);
+	socklen_t len;
 	size_t used;
 	char c;
 	ssize_t n;
 
 	r->filled = 0;
-	while (poll(&pfd, 1, -1) < 0)
-		if (errno != EINTR)
+	/* The kernel waits like recv(); a non-blocking socket needs poll(). */
+	for (;;) {
+		memset(&m, 0, sizeof(m));
+		m.addr = (uintptr_t)r->map;
+		m.len = (__u32)r->map_len;
+		len = sizeof(m);
+		if (getsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_MAP_RX, &m, &len) == 0)
+			break;
+		if (errno != EAGAIN && errno != EINTR)
 			return -errno;
-
-	memset(&m, 0, sizeof(m));
-	m.addr = (uintptr_t)r->map;
-	m.len = (__u32)r->map_len;
-	if (getsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_MAP_RX, &m, &len) < 0)
-		return -errno;
+		if (errno == EAGAIN && poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			return -errno;
+	}
 
 	if (m.len == 0) {
 		/* Nothing mapped: end of stream, or data to read by hand. */
