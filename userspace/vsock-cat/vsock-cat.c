@@ -53,6 +53,7 @@ enum path {
 	P_SPLICE_PIPE,	/* pipe -> socket, SPLICE_F_MOVE */
 	P_GIFT,		/* vmsplice(SPLICE_F_GIFT) -> socket */
 	P_SPLICE_OUT,	/* socket -> pipe */
+	P_SPLICE_TO_FILE, /* socket -> pipe -> file */
 	P_MAP_RX,	/* mmap receive ring -> write() */
 };
 
@@ -63,6 +64,7 @@ static const char *const path_names[] = {
 	[P_SPLICE_PIPE] = "splice from a pipe (SPLICE_F_MOVE)",
 	[P_GIFT] = "vmsplice(SPLICE_F_GIFT) + splice(SPLICE_F_MOVE)",
 	[P_SPLICE_OUT] = "splice into a pipe",
+	[P_SPLICE_TO_FILE] = "splice into a file",
 	[P_MAP_RX] = "mmap receive ring",
 };
 
@@ -443,6 +445,7 @@ static bool recv_ring(struct dir *d)
 
 static void recv_loop(struct dir *d, char *buf)
 {
+	struct vsockzc_pipe pipe = { .fd = { -1, -1 } };
 	ssize_t n;
 	int ret;
 
@@ -451,10 +454,15 @@ static void recv_loop(struct dir *d, char *buf)
 			return;
 		d->path = P_COPY;
 	}
+	if (d->path == P_SPLICE_TO_FILE && vsockzc_pipe_open(&pipe, CHUNK) < 0)
+		d->path = P_COPY;
 	for (;;) {
-		if (d->path == P_SPLICE_OUT) {
-			n = vsockzc_splice_direct(d->in, d->out, CHUNK,
-						  SPLICE_F_MOVE);
+		if (d->path == P_SPLICE_OUT || d->path == P_SPLICE_TO_FILE) {
+			n = d->path == P_SPLICE_OUT ?
+			    vsockzc_splice_direct(d->in, d->out, CHUNK,
+						  SPLICE_F_MOVE) :
+			    vsockzc_splice_via_pipe(d->in, d->out, &pipe,
+						    CHUNK, SPLICE_F_MOVE);
 			if (n < 0 && splice_refused(d, n))
 				continue;
 			if (n < 0 && d->side == S_NONE)
@@ -478,6 +486,7 @@ static void recv_loop(struct dir *d, char *buf)
 			break;
 		dir_add(d, (size_t)n);
 	}
+	vsockzc_pipe_close(&pipe);
 }
 
 static void *dir_thread(void *arg)
@@ -534,7 +543,18 @@ static void choose_paths(struct ctl *ctl)
 	if (!copy && !ctl->send_only) {
 		if (fstat(STDOUT_FILENO, &st) < 0)
 			err(EXIT_FAILURE, "stdout");
-		ctl->recv.path = S_ISFIFO(st.st_mode) ? P_SPLICE_OUT : P_MAP_RX;
+		/* A file takes spliced pages with one copy, into its page
+		 * cache; the ring would copy pages that cannot be mapped
+		 * (a local sender's page cache) once more. splice(2)
+		 * refuses O_APPEND files.
+		 */
+		if (S_ISFIFO(st.st_mode))
+			ctl->recv.path = P_SPLICE_OUT;
+		else if (S_ISREG(st.st_mode) &&
+			 !(fcntl(STDOUT_FILENO, F_GETFL) & O_APPEND))
+			ctl->recv.path = P_SPLICE_TO_FILE;
+		else
+			ctl->recv.path = P_MAP_RX;
 	}
 }
 
