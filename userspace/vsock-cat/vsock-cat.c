@@ -301,8 +301,12 @@ static void send_loop(struct dir *d, char *buf)
 			break;
 		switch (d->path) {
 		case P_SPLICE_FILE:
+			/* No SPLICE_F_MOVE: page-cache pages go by reference,
+			 * as sendfile(2) sends them; with it the kernel would
+			 * copy every page it cannot take from the file.
+			 */
 			n = vsockzc_splice_via_pipe(d->in, d->out, &pipe,
-						    CHUNK, SPLICE_F_MOVE);
+						    CHUNK, 0);
 			if (n < 0 && splice_refused(d, n))
 				continue;
 			break;
@@ -459,10 +463,9 @@ static void recv_loop(struct dir *d, char *buf)
 	for (;;) {
 		if (d->path == P_SPLICE_OUT || d->path == P_SPLICE_TO_FILE) {
 			n = d->path == P_SPLICE_OUT ?
-			    vsockzc_splice_direct(d->in, d->out, CHUNK,
-						  SPLICE_F_MOVE) :
+			    vsockzc_splice_direct(d->in, d->out, CHUNK, 0) :
 			    vsockzc_splice_via_pipe(d->in, d->out, &pipe,
-						    CHUNK, SPLICE_F_MOVE);
+						    CHUNK, 0);
 			if (n < 0 && splice_refused(d, n))
 				continue;
 			if (n < 0 && d->side == S_NONE)
