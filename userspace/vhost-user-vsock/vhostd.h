@@ -85,6 +85,8 @@ struct vhd_stats {
 	unsigned long unknown_conn;	/* packets for no connection */
 	unsigned long rst_dropped;	/* RST queue full */
 	unsigned long conns_opened, conns_reset;
+	unsigned long credit_requests;	/* CREDIT_REQUESTs sent */
+	unsigned long rx_no_buffers;	/* RX work waited for buffers */
 };
 
 /* A TX chain kept until its payload has left, in order. */

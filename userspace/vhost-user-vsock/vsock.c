@@ -696,6 +696,8 @@ static uint32_t ctl_fill(struct vhd_conn *c, const struct vhd_chain *ch)
 	c->ctl &= ~(1u << i);
 	if (!c->ctl)
 		vhd_list_del(&c->ctl_link);
+	if (ops[i] == VIRTIO_VSOCK_OP_CREDIT_REQUEST)
+		c->vm->stats.credit_requests++;
 	hdr_to_guest(&h, c, ops[i], 0, 0);
 	return put_hdr(ch, &h);
 }
@@ -976,8 +978,11 @@ static void vm_rx_flush(struct vhd_vm *vm)
 		ret = vhd_vq_pop(vq, ch);
 		if (ret == 0 && vhd_vq_enable_kick(vq))
 			continue;
-		if (ret == 0 || ret == -EIO)
+		if (ret == 0 || ret == -EIO) {
+			/* Work waits for the guest's buffers. */
+			vm->stats.rx_no_buffers += ret == 0;
 			break;
+		}
 		if (ret < 0 || ch->in_len <= VHD_HDR_LEN) {
 			vm->stats.bad_chains++;
 			vhd_vq_push(vq, ch->head, 0);
@@ -1200,9 +1205,11 @@ void vhd_stats_print(const struct vhd_vm *vm)
 {
 	const struct vhd_stats *s = &vm->stats;
 
-	fprintf(stderr, "vsock-zc-vhostd: cid %llu: tx %lu pkts %llu bytes, rx %lu pkts %llu bytes, conns %lu opened %lu reset, errors: chains %lu, packets %lu, credit %lu, unknown conn %lu, rst dropped %lu, vq %lu/%lu\n",
+	fprintf(stderr, "vsock-zc-vhostd: cid %llu: tx %lu pkts %llu bytes, rx %lu pkts %llu bytes, interrupts rx %lu tx %lu, credit requests %lu, RX ring empty %lu, conns %lu opened %lu reset, errors: chains %lu, packets %lu, credit %lu, unknown conn %lu, rst dropped %lu, vq %lu/%lu\n",
 		(unsigned long long)vm->cid, s->tx_pkts, s->tx_bytes,
-		s->rx_pkts, s->rx_bytes, s->conns_opened, s->conns_reset,
+		s->rx_pkts, s->rx_bytes, vm->vq[VHD_RXQ].notifies,
+		vm->vq[VHD_TXQ].notifies, s->credit_requests, s->rx_no_buffers,
+		s->conns_opened, s->conns_reset,
 		s->bad_chains, s->bad_pkts, s->credit_violations,
 		s->unknown_conn, s->rst_dropped, vm->vq[0].errors,
 		vm->vq[1].errors);
