@@ -2,6 +2,8 @@
 /*
  * Fuzz target for vsock-zc-vhostd: the input becomes guest memory (rings,
  * descriptor tables, packets) of two guests, or a vhost-user message.
+ * Host programs listen on host ports 1 (SOCK_STREAM) and 2 (SOCK_SEQPACKET)
+ * and answer each connection with data or messages cut from the input.
  * Built with libFuzzer by 'make fuzz'; without it, main() below runs a
  * fixed number of deterministic mutations of a valid input (make check).
  */
@@ -28,13 +30,15 @@ static struct vhd_vm vms[2];
 static uint8_t *mem[2];
 static char dir[96] = "/tmp/vhostd-fuzz.XXXXXX";
 static char path[2][128];
-static int lfd = -1;
+static int lfd = -1, lfd_seq = -1;
 
 static void cleanup(void)
 {
 	char p[160];
 
 	snprintf(p, sizeof(p), "%s/vm3_1", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/vm3_2", dir);
 	unlink(p);
 	rmdir(dir);
 }
@@ -65,6 +69,54 @@ static void setup_once(void)
 	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 64))
 		abort();
+	/* Host port 2, SOCK_SEQPACKET. */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/vm3_2", dir);
+	lfd_seq = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
+	if (bind(lfd_seq, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(lfd_seq, 64))
+		abort();
+}
+
+#define MAX_HOST	16
+static int host_fd[MAX_HOST];
+static unsigned int nhost;
+
+/*
+ * Accept what the guests connected and answer: up to three writes (or
+ * messages, one of them maybe empty) of 0 to ~16 KiB cut from the input,
+ * then maybe a half-close.
+ */
+static void host_answer(const uint8_t *data, size_t size)
+{
+	int l, fd;
+
+	for (l = 0; l < 2; l++) {
+		while (nhost < MAX_HOST &&
+		       (fd = accept4(l ? lfd_seq : lfd, NULL, NULL,
+				     SOCK_NONBLOCK)) >= 0) {
+			unsigned int k, x = data[(nhost * 7) % size];
+
+			for (k = 0; k < 1 + x % 3; k++) {
+				size_t len = (size_t)data[(nhost * 7 + k + 1) %
+							  size] * 64;
+
+				if (len > size)
+					len = size;
+				if (send(fd, data, len,
+					 MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+					break;
+			}
+			if (x & 4)
+				shutdown(fd, SHUT_WR);
+			host_fd[nhost++] = fd;
+		}
+	}
+}
+
+static void host_close(void)
+{
+	while (nhost)
+		close(host_fd[--nhost]);
 }
 
 static void setup_vm(int i, const uint8_t *data, size_t size, uint8_t flags)
@@ -113,6 +165,9 @@ static void run_rings(const uint8_t *data, size_t size)
 		vhd_vm_tx_kick(&vms[1]);
 		while (epoll_wait(d.epfd, &e, 1, 0) == 1 && n++ < 64)
 			vhd_dispatch(e.data.ptr, e.events);
+		host_answer(data, size);
+		while (epoll_wait(d.epfd, &e, 1, 0) == 1 && n++ < 128)
+			vhd_dispatch(e.data.ptr, e.events);
 		vhd_vm_rx_kick(&vms[0]);
 		vhd_vm_rx_kick(&vms[1]);
 		vhd_notify_all(&d);
@@ -121,7 +176,10 @@ static void run_rings(const uint8_t *data, size_t size)
 		vhd_vm_reset_conns(&vms[i]);
 	for (i = 0; i < 2; i++)
 		vhd_vm_free_chains(&vms[i]);
+	host_close();
 	while ((fd = accept(lfd, NULL, NULL)) >= 0)
+		close(fd);
+	while ((fd = accept(lfd_seq, NULL, NULL)) >= 0)
 		close(fd);
 }
 

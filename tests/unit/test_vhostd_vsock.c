@@ -142,15 +142,20 @@ static int listen_at(const char *name, int type)
 	return fd;
 }
 
-static int connect_at(const char *name)
+static int connect_type(const char *name, int type)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	int fd = socket(AF_UNIX, type, 0);
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, name);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
 		exit(99);
 	return fd;
+}
+
+static int connect_at(const char *name)
+{
+	return connect_type(name, SOCK_STREAM);
 }
 
 static bool is_op(const struct virtio_vsock_hdr *h, uint16_t op)
@@ -550,6 +555,110 @@ static void test_host_connect(void)
 	pump();
 }
 
+/* A host program connects over SOCK_SEQPACKET on PATH.seqpacket. */
+static void test_host_connect_seqpacket(void)
+{
+	static uint8_t big[10000], in[12000], out[300];
+	struct virtio_vsock_hdr h;
+	int fd, n, got, pkts, eom, eor, bad;
+	char line[32], want[32];
+	uint32_t hport;
+
+	fd = connect_type("vm3.seqpacket", SOCK_SEQPACKET);
+	if (send(fd, "CONNECT 5556", 12, 0) != 12)
+		exit(99);
+	pump();
+	n = recv_pkt(0, &h, NULL, 0);
+	hport = le32toh(h.src_port);
+	t_ok(n == 0 && is_op(&h, VIRTIO_VSOCK_OP_REQUEST) &&
+	     le16toh(h.type) == VIRTIO_VSOCK_TYPE_SEQPACKET &&
+	     le32toh(h.dst_port) == 5556,
+	     "seqpacket CONNECT 5556 (one message, no newline): SEQPACKET REQUEST");
+	h = mkhdr(0, 2, 5556, hport, VIRTIO_VSOCK_TYPE_SEQPACKET,
+		  VIRTIO_VSOCK_OP_RESPONSE, 0);
+	send_raw(0, &h, NULL, 0, 0);
+	n = recv(fd, line, sizeof(line) - 1, MSG_DONTWAIT);
+	line[n > 0 ? n : 0] = 0;
+	snprintf(want, sizeof(want), "OK %u\n", hport);
+	t_ok(!strcmp(line, want), "RESPONSE: one message \"OK <hostport>\\n\"");
+
+	/* Host to guest: 300 bytes, 10000 (3 RX buffers), empty, 10. */
+	fill(out, sizeof(out), 8);
+	fill(big, sizeof(big), 9);
+	if (send(fd, out, 300, 0) != 300 || send(fd, big, 10000, 0) != 10000 ||
+	    send(fd, "", 0, 0) != 0 || send(fd, out, 10, MSG_EOR) != 10)
+		exit(99);
+	pump();
+	got = pkts = eom = eor = bad = 0;
+	while ((n = recv_pkt(0, &h, in + got, sizeof(in) - got)) >= 0) {
+		uint32_t f = le32toh(h.flags);
+
+		if (!is_op(&h, VIRTIO_VSOCK_OP_RW) ||
+		    le16toh(h.type) != VIRTIO_VSOCK_TYPE_SEQPACKET) {
+			bad++;
+			continue;
+		}
+		got += n;
+		pkts++;
+		if (f & VIRTIO_VSOCK_SEQ_EOM)
+			eom = eom * 10 + pkts;
+		eor += !!(f & VIRTIO_VSOCK_SEQ_EOR);
+	}
+	t_ok(got == 10310 && pkts == 5 && eom == 145 && eor == 3 && !bad &&
+	     !memcmp(in, out, 300) && !memcmp(in + 300, big, 10000) &&
+	     !memcmp(in + 10300, out, 10),
+	     "guest gets 300, 10000 in 3 packets, 10: EOM+EOR ending each, "
+	     "the empty message dropped (%d %d %d %d)", got, pkts, eom, eor);
+
+	/* Guest to host: two fragments, EOM|EOR on the second. */
+	h = mkhdr(0, 2, 5556, hport, VIRTIO_VSOCK_TYPE_SEQPACKET,
+		  VIRTIO_VSOCK_OP_RW, 100);
+	send_raw(0, &h, big, 100, 2);
+	t_ok(recv(fd, in, sizeof(in), MSG_DONTWAIT) < 0, "no message before EOM");
+	h.len = htole32(7000);
+	h.flags = htole32(VIRTIO_VSOCK_SEQ_EOM | VIRTIO_VSOCK_SEQ_EOR);
+	send_raw(0, &h, big + 100, 7000, 3);
+	h.len = htole32(5);
+	h.flags = htole32(VIRTIO_VSOCK_SEQ_EOM);
+	send_raw(0, &h, out, 5, 1);
+	n = recv(fd, in, sizeof(in), MSG_DONTWAIT);
+	t_ok(n == 7100 && !memcmp(in, big, 7100) &&
+	     recv(fd, in, sizeof(in), MSG_DONTWAIT) == 5 && !memcmp(in, out, 5),
+	     "guest's 2-fragment message and the next: two host messages (%d)", n);
+
+	shutdown(fd, SHUT_WR);
+	pump();
+	n = recv_pkt(0, &h, NULL, 0);
+	t_ok(n == 0 && is_op(&h, VIRTIO_VSOCK_OP_SHUTDOWN) &&
+	     le32toh(h.flags) == VIRTIO_VSOCK_SHUTDOWN_SEND,
+	     "host shuts down: SHUTDOWN, not an empty message");
+	send_op(0, 5556, hport, VIRTIO_VSOCK_TYPE_SEQPACKET,
+		VIRTIO_VSOCK_OP_RST, 0);
+	close(fd);
+
+	/* A guest that did not negotiate VIRTIO_VSOCK_F_SEQPACKET. */
+	vms[0].acked_features = 0;
+	fd = connect_type("vm3.seqpacket", SOCK_SEQPACKET);
+	if (send(fd, "CONNECT 5557\n", 13, 0) != 13)
+		exit(99);
+	pump();
+	t_ok(recv(fd, line, sizeof(line), 0) == 0 && recv_pkt(0, &h, NULL, 0) < 0,
+	     "without VIRTIO_VSOCK_F_SEQPACKET: closed, guest sees nothing");
+	close(fd);
+	vms[0].acked_features = 1ull << VIRTIO_VSOCK_F_SEQPACKET;
+
+	fd = connect_type("vm3.seqpacket", SOCK_SEQPACKET);
+	memset(big, 'x', 100);
+	memcpy(big, "CONNECT 5558", 12);
+	if (send(fd, big, 100, 0) != 100)
+		exit(99);
+	pump();
+	t_ok(recv(fd, line, sizeof(line), 0) == 0 && recv_pkt(0, &h, NULL, 0) < 0,
+	     "an over-long CONNECT message: closed");
+	close(fd);
+	pump();
+}
+
 static void test_siblings(void)
 {
 	static uint8_t out[10000], in[10000];
@@ -633,29 +742,36 @@ int main(void)
 	    listen(vms[0].uds_fd, 4) ||
 	    vhd_epoll_add(&d, vms[0].uds_fd, EPOLLIN, &vms[0].uds_ev))
 		return 99;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/vm3.seqpacket", dir);
+	vms[0].seq_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
+	if (bind(vms[0].seq_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(vms[0].seq_fd, 4) ||
+	    vhd_epoll_add(&d, vms[0].seq_fd, EPOLLIN, &vms[0].seq_ev))
+		return 99;
 
-	printf("1..47\n");
+	printf("1..55\n");
 	test_connect_and_data();
 	test_credit();
 	test_long_chains_and_backpressure();
 	test_bad_packets();
 	test_seqpacket();
 	test_host_connect();
+	test_host_connect_seqpacket();
 	test_siblings();
 	test_reset();
-	if (t_n != 47)
-		printf("# planned 47, ran %u\n", t_n);
+	if (t_n != 55)
+		printf("# planned 55, ran %u\n", t_n);
 	for (i = 0; i < 2; i++)
 		unlink(path[i]);
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 6; i++) {
 		static const char *const names[] = {
 			"vm3_1000", "vm3_1001", "vm3_1002", "vm3_2000",
-			"vm3_3000",
+			"vm3_3000", "vm3.seqpacket",
 		};
 
 		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, names[i]);
 		unlink(sa.sun_path);
 	}
 	rmdir(dir);
-	return t_failed || t_n != 47 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return t_failed || t_n != 55 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

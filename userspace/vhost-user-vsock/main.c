@@ -34,14 +34,18 @@ static void __attribute__((noreturn)) usage(int status)
 	}
 	fprintf(out,
 		"\nUsage:\n"
-		" %s [options] --vm cid=CID,socket=PATH,uds=PATH [--vm ...]\n"
+		" %s [options] --vm cid=CID,socket=PATH,uds=PATH[,seqpacket=PATH] [--vm ...]\n"
 		"\nA vhost-user virtio-vsock device backend for QEMU's\n"
 		"vhost-user-vsock-pci. Host programs reach guest port P by\n"
 		"connecting to the uds PATH and writing \"CONNECT P\\n\"; a guest\n"
 		"connecting to CID 2 port P reaches the UNIX socket PATH_P.\n"
+		"The same over a SOCK_SEQPACKET socket on the seqpacket PATH\n"
+		"(default: the uds PATH with \".seqpacket\" added) connects\n"
+		"with SOCK_SEQPACKET, one message per vsock message.\n"
 		"Guests on one daemon reach each other by CID.\n"
 		"\nOptions:\n"
 		" -g, --vm SPEC          a guest: cid=CID,socket=VHOST_USER_SOCKET,uds=PATH\n"
+		"                        [,seqpacket=PATH]\n"
 		" -b, --buf-size BYTES   receive buffer per connection (default 262144)\n"
 		" -v, --verbose          more messages (repeat for more)\n"
 		"\n -h, --help             display this help\n"
@@ -65,7 +69,7 @@ static int parse_u64(const char *s, unsigned long long max,
 	return 0;
 }
 
-/* "cid=N,socket=PATH,uds=PATH" */
+/* "cid=N,socket=PATH,uds=PATH[,seqpacket=PATH]" */
 static int parse_vm(char *spec, struct vhd_vm *vm)
 {
 	char *tok, *save = NULL;
@@ -83,21 +87,32 @@ static int parse_vm(char *spec, struct vhd_vm *vm)
 			vm->vu_path = tok + 7;
 		} else if (!strncmp(tok, "uds=", 4) && tok[4]) {
 			vm->uds_path = tok + 4;
+		} else if (!strncmp(tok, "seqpacket=", 10) && tok[10]) {
+			vm->seq_path = tok + 10;
 		} else {
 			return -EINVAL;
 		}
 	}
-	return vm->cid && vm->vu_path && vm->uds_path ? 0 : -EINVAL;
+	if (!vm->cid || !vm->vu_path || !vm->uds_path)
+		return -EINVAL;
+	/* SOCK_SEQPACKET host endpoints: PATH.seqpacket by default. */
+	if (!vm->seq_path &&
+	    asprintf(&vm->seq_path, "%s.seqpacket", vm->uds_path) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
-/* Listen on path; a stale socket there is replaced, anything else not. */
-static int listen_unix(const char *path)
+/*
+ * Listen on path; a stale socket there is replaced, anything else not.
+ * room: bytes to keep free in sun_path for the "_PORT" names beside it.
+ */
+static int listen_unix(const char *path, int type, size_t room)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
 	int fd;
 
-	if (strlen(path) >= sizeof(sa.sun_path) - 12) {
+	if (strlen(path) >= sizeof(sa.sun_path) - room) {
 		fprintf(stderr, "%s: %s: path too long\n", prog, path);
 		return -1;
 	}
@@ -110,7 +125,7 @@ static int listen_unix(const char *path)
 		}
 		unlink(path);
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    listen(fd, 128) < 0) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
@@ -132,6 +147,8 @@ static void cleanup(struct vhd *d)
 			unlink(vm->vu_path);
 		if (vm->uds_fd >= 0)
 			unlink(vm->uds_path);
+		if (vm->seq_fd >= 0)
+			unlink(vm->seq_path);
 	}
 }
 
@@ -205,7 +222,7 @@ int main(int argc, char **argv)
 			vhd_vm_init(&d, &d.vms[d.nvms]);
 			/* parse_vm() cuts its copy; paths point into it */
 			if (parse_vm(strdup(optarg), &d.vms[d.nvms])) {
-				fprintf(stderr, "%s: bad --vm '%s' (want cid=CID,socket=PATH,uds=PATH; CID >= 3)\n",
+				fprintf(stderr, "%s: bad --vm '%s' (want cid=CID,socket=PATH,uds=PATH[,seqpacket=PATH]; CID >= 3)\n",
 					prog, optarg);
 				usage(EXIT_SETUP);
 			}
@@ -268,18 +285,23 @@ int main(int argc, char **argv)
 	for (i = 0; i < d.nvms; i++) {
 		struct vhd_vm *vm = &d.vms[i];
 
-		vm->vu_listen_fd = listen_unix(vm->vu_path);
+		vm->vu_listen_fd = listen_unix(vm->vu_path, SOCK_STREAM, 0);
 		if (vm->vu_listen_fd < 0)
 			goto out;
-		vm->uds_fd = listen_unix(vm->uds_path);
+		vm->uds_fd = listen_unix(vm->uds_path, SOCK_STREAM, 12);
 		if (vm->uds_fd < 0)
+			goto out;
+		vm->seq_fd = listen_unix(vm->seq_path, SOCK_SEQPACKET, 0);
+		if (vm->seq_fd < 0)
 			goto out;
 		if (vhd_epoll_add(&d, vm->vu_listen_fd, EPOLLIN,
 				  &vm->vu_listen_ev) < 0 ||
-		    vhd_epoll_add(&d, vm->uds_fd, EPOLLIN, &vm->uds_ev) < 0)
+		    vhd_epoll_add(&d, vm->uds_fd, EPOLLIN, &vm->uds_ev) < 0 ||
+		    vhd_epoll_add(&d, vm->seq_fd, EPOLLIN, &vm->seq_ev) < 0)
 			goto out;
-		vhd_log(&d, 1, "cid %llu: vhost-user on %s, host endpoints on %s",
-			(unsigned long long)vm->cid, vm->vu_path, vm->uds_path);
+		vhd_log(&d, 1, "cid %llu: vhost-user on %s, host endpoints on %s and %s (SOCK_SEQPACKET)",
+			(unsigned long long)vm->cid, vm->vu_path, vm->uds_path,
+			vm->seq_path);
 	}
 	ret = run(&d, sfd) ? EXIT_FAILURE : EXIT_SUCCESS;
 out:

@@ -75,7 +75,11 @@ void vhd_dispatch(struct vhd_ev *ev, uint32_t events)
 	}
 	case EV_UDS_LISTEN:
 		vm = vhd_container_of(ev, struct vhd_vm, uds_ev);
-		vhd_host_accept(vm);
+		vhd_host_accept(vm, false);
+		break;
+	case EV_SEQ_LISTEN:
+		vm = vhd_container_of(ev, struct vhd_vm, seq_ev);
+		vhd_host_accept(vm, true);
 		break;
 	case EV_HOST_NEW:
 		vhd_host_new_event(ev);

@@ -66,6 +66,7 @@ enum vhd_ev_kind {
 	EV_VU,			/* vhost-user connection to QEMU */
 	EV_KICK,		/* a vring's kick eventfd */
 	EV_UDS_LISTEN,		/* host endpoints: PATH */
+	EV_SEQ_LISTEN,		/* host endpoints, SOCK_SEQPACKET */
 	EV_HOST_NEW,		/* accepted, waiting for "CONNECT <port>" */
 	EV_CONN,		/* a connection's host socket */
 	EV_SIGNAL,
@@ -84,6 +85,8 @@ struct vhd_stats {
 	unsigned long unknown_conn;	/* packets for no connection */
 	unsigned long rst_dropped;	/* RST queue full */
 	unsigned long conns_opened, conns_reset;
+	unsigned long credit_requests;	/* CREDIT_REQUESTs sent */
+	unsigned long rx_no_buffers;	/* RX work waited for buffers */
 };
 
 /* A TX chain kept until its payload has left, in order. */
@@ -150,13 +153,14 @@ struct vhd_vm {
 	uint64_t cid;
 	char *vu_path;			/* vhost-user socket */
 	char *uds_path;			/* host endpoints */
-	struct vhd_ev vu_listen_ev, vu_ev, uds_ev;
+	char *seq_path;			/* the same, SOCK_SEQPACKET */
+	struct vhd_ev vu_listen_ev, vu_ev, uds_ev, seq_ev;
 	struct {
 		struct vhd_ev ev;	/* EV_KICK */
 		struct vhd_vm *vm;
 		unsigned int index;
 	} kick[2];
-	int vu_listen_fd, vu_fd, uds_fd;
+	int vu_listen_fd, vu_fd, uds_fd, seq_fd;
 	uint64_t features, acked_features, protocol_features;
 	bool owner;
 	struct vhd_mem mem;
@@ -202,7 +206,8 @@ void vhd_vm_free_chains(struct vhd_vm *vm);
 void vhd_vm_tx_kick(struct vhd_vm *vm);
 void vhd_vm_rx_kick(struct vhd_vm *vm);
 void vhd_conn_event(struct vhd_conn *c, uint32_t events);
-void vhd_host_accept(struct vhd_vm *vm);
+/* A host program on uds_path, or on seq_path when seqpacket. */
+void vhd_host_accept(struct vhd_vm *vm, bool seqpacket);
 void vhd_host_new_event(struct vhd_ev *ev);
 struct vhd_conn *vhd_conn_lookup(struct vhd_vm *vm, uint32_t gport,
 				 uint32_t hport);

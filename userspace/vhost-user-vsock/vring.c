@@ -304,6 +304,7 @@ void vhd_vq_notify(struct vhd_vq *vq)
 
 	if (vq->call_fd < 0 || !vhd_vq_need_notify(vq))
 		return;
+	vq->notifies++;
 	if (write(vq->call_fd, &one, sizeof(one)) < 0) {
 		/* a full eventfd counter still wakes the guest */
 	}

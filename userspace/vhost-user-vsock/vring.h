@@ -60,6 +60,7 @@ struct vhd_vq {
 	int kick_fd, call_fd, err_fd;
 	const struct vhd_mem *mem;
 	unsigned long errors;		/* bad chains and broken rings */
+	unsigned long notifies;		/* interrupts sent (call_fd) */
 };
 
 /* Host pointer for [gpa, gpa + len) if one region holds all of it. */

@@ -10,13 +10,16 @@
 #include <endian.h>
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <linux/sockios.h>
 
 #include "vhostd.h"
 
@@ -28,6 +31,7 @@ struct host_new {
 	struct vhd_ev ev;	/* EV_HOST_NEW */
 	struct vhd_vm *vm;
 	int fd;
+	uint16_t type;		/* VIRTIO_VSOCK_TYPE_* */
 };
 
 static void vm_rx_flush(struct vhd_vm *vm);
@@ -206,6 +210,12 @@ static struct vhd_conn *conn_new(struct vhd_vm *vm, uint32_t gport,
 	c->type = type;
 	c->fd = fd;
 	c->buf_alloc = vm->d->buf_alloc;
+	if (type == VIRTIO_VSOCK_TYPE_SEQPACKET) {
+		/* A message from the guest may be as large as buf_alloc. */
+		int sz = c->buf_alloc + 4096;
+
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	}
 	vhd_list_init(&c->ctl_link);
 	vhd_list_init(&c->rx_link);
 	vhd_list_init(&c->held);
@@ -286,6 +296,7 @@ static int seq_flush_one(struct vhd_conn *c)
 	struct vhd_list *l;
 	unsigned int n = 0;
 	size_t total = 0;
+	uint32_t flags = 0;
 	ssize_t r;
 
 	for (l = c->held.next; l != &c->held; l = l->next) {
@@ -296,13 +307,16 @@ static int seq_flush_one(struct vhd_conn *c)
 		memcpy(&v[n], h->iov, h->niov * sizeof(*v));
 		n += h->niov;
 		total += h->len;
-		if (le32toh(h->hdr.flags) & VIRTIO_VSOCK_SEQ_EOM)
+		flags = le32toh(h->hdr.flags);
+		if (flags & VIRTIO_VSOCK_SEQ_EOM)
 			break;
 	}
 	if (l == &c->held)
 		return 0;	/* no end of message yet */
 	m.msg_iovlen = n;
-	r = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+	/* AF_UNIX takes MSG_EOR but does not pass it on. */
+	r = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT |
+		    (flags & VIRTIO_VSOCK_SEQ_EOR ? MSG_EOR : 0));
 	if (r < 0)
 		return -errno;
 	while (c->held.next != l)
@@ -682,6 +696,8 @@ static uint32_t ctl_fill(struct vhd_conn *c, const struct vhd_chain *ch)
 	c->ctl &= ~(1u << i);
 	if (!c->ctl)
 		vhd_list_del(&c->ctl_link);
+	if (ops[i] == VIRTIO_VSOCK_OP_CREDIT_REQUEST)
+		c->vm->stats.credit_requests++;
 	hdr_to_guest(&h, c, ops[i], 0, 0);
 	return put_hdr(ch, &h);
 }
@@ -811,6 +827,32 @@ too_big:
 	return 0;
 }
 
+/*
+ * Seqpacket: the length of the host's next message, 0 at end of file,
+ * -errno. recv() returns 0 for an empty message too; Linux never sends
+ * one over vsock, so they are dropped here. An empty message is told
+ * from the end by the peer's shutdown and the bytes still queued.
+ */
+static ssize_t seq_next_len(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+	unsigned int i;
+	ssize_t r;
+	int q;
+
+	for (i = 0; i < VHD_BUDGET; i++) {
+		r = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+		if (r)
+			return r < 0 ? -errno : r;
+		if (poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP)) &&
+		    (ioctl(fd, SIOCINQ, &q) || q == 0))
+			return 0;
+		if (recv(fd, NULL, 0, MSG_DONTWAIT) < 0)
+			return -errno;
+	}
+	return -EAGAIN;		/* a flood of empty messages: later */
+}
+
 /* Host socket to guest; 0 when nothing was put in the chain. */
 static uint32_t conn_rx(struct vhd_conn *c, const struct vhd_chain *ch)
 {
@@ -837,7 +879,7 @@ static uint32_t conn_rx(struct vhd_conn *c, const struct vhd_chain *ch)
 		max = VHD_MAX_PKT;
 	if (c->type == VIRTIO_VSOCK_TYPE_SEQPACKET) {
 		/* A message goes whole: it needs the credit for all of it. */
-		r = recv(c->fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+		r = seq_next_len(c->fd);
 		if (r > 0 && (size_t)r > credit) {
 			if (r > c->peer_buf_alloc) {
 				vhd_log(c->vm->d, 0, "cid %llu: port %u: %zd-byte message exceeds the guest's buffer",
@@ -856,10 +898,14 @@ static uint32_t conn_rx(struct vhd_conn *c, const struct vhd_chain *ch)
 			return seq_rx_multi(c, ch, r);
 		flags = SEQ_FLAGS;
 	}
-	n = vhd_iov_slice(ch->iov + ch->nout, ch->nin, VHD_HDR_LEN, max,
-			  v, VHD_IOV_BATCH);
-	r = readv(c->fd, v, n);
-	if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+	if (c->type != VIRTIO_VSOCK_TYPE_SEQPACKET || r > 0) {
+		n = vhd_iov_slice(ch->iov + ch->nout, ch->nin, VHD_HDR_LEN,
+				  max, v, VHD_IOV_BATCH);
+		r = readv(c->fd, v, n);
+		if (r < 0)
+			r = -errno;
+	}
+	if (r == -EAGAIN || r == -EINTR) {
 		c->want_read = false;
 		conn_update_events(c);
 		return 0;
@@ -932,8 +978,11 @@ static void vm_rx_flush(struct vhd_vm *vm)
 		ret = vhd_vq_pop(vq, ch);
 		if (ret == 0 && vhd_vq_enable_kick(vq))
 			continue;
-		if (ret == 0 || ret == -EIO)
+		if (ret == 0 || ret == -EIO) {
+			/* Work waits for the guest's buffers. */
+			vm->stats.rx_no_buffers += ret == 0;
 			break;
+		}
 		if (ret < 0 || ch->in_len <= VHD_HDR_LEN) {
 			vm->stats.bad_chains++;
 			vhd_vq_push(vq, ch->head, 0);
@@ -974,12 +1023,13 @@ out:
 	vm_rx_flush(vm);
 }
 
-void vhd_host_accept(struct vhd_vm *vm)
+void vhd_host_accept(struct vhd_vm *vm, bool seqpacket)
 {
 	struct host_new *hn;
 	int fd;
 
-	fd = accept4(vm->uds_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = accept4(seqpacket ? vm->seq_fd : vm->uds_fd, NULL, NULL,
+		     SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
 	hn = calloc(1, sizeof(*hn));
@@ -991,6 +1041,8 @@ void vhd_host_accept(struct vhd_vm *vm)
 	hn->ev.kind = EV_HOST_NEW;
 	hn->vm = vm;
 	hn->fd = fd;
+	hn->type = seqpacket ? VIRTIO_VSOCK_TYPE_SEQPACKET :
+			       VIRTIO_VSOCK_TYPE_STREAM;
 }
 
 /* "CONNECT <port>\n" with a decimal port and nothing else. */
@@ -1022,23 +1074,37 @@ void vhd_host_new_event(struct vhd_ev *ev)
 	uint32_t port;
 	ssize_t r;
 
-	r = recv(hn->fd, buf, sizeof(buf), MSG_PEEK);
-	if (r < 0 && errno == EAGAIN)
-		return;
-	nl = r > 0 ? memchr(buf, '\n', r) : NULL;
-	if (!nl && r > 0 && r < (ssize_t)sizeof(buf))
-		return;		/* wait for the rest of the line */
-	vhd_epoll_del(vm->d, hn->fd);
-	if (!nl || recv(hn->fd, buf, nl - buf + 1, 0) != nl - buf + 1 ||
-	    parse_connect(buf, nl - buf + 1, &port) ||
+	if (hn->type == VIRTIO_VSOCK_TYPE_SEQPACKET) {
+		/* One message, the line; its newline may be left out. */
+		r = recv(hn->fd, buf, sizeof(buf) - 1, MSG_TRUNC);
+		if (r < 0 && errno == EAGAIN)
+			return;
+		vhd_epoll_del(vm->d, hn->fd);
+		if (r <= 0 || r >= (ssize_t)sizeof(buf) ||
+		    !(vm->acked_features & (1ull << VIRTIO_VSOCK_F_SEQPACKET)))
+			goto fail;
+		if (buf[r - 1] != '\n')
+			buf[r++] = '\n';
+		nl = buf + r - 1;
+	} else {
+		r = recv(hn->fd, buf, sizeof(buf), MSG_PEEK);
+		if (r < 0 && errno == EAGAIN)
+			return;
+		nl = r > 0 ? memchr(buf, '\n', r) : NULL;
+		if (!nl && r > 0 && r < (ssize_t)sizeof(buf))
+			return;		/* wait for the rest of the line */
+		vhd_epoll_del(vm->d, hn->fd);
+		if (!nl || recv(hn->fd, buf, nl - buf + 1, 0) != nl - buf + 1)
+			goto fail;
+	}
+	if (parse_connect(buf, nl - buf + 1, &port) ||
 	    !vhd_vq_ready(&vm->vq[VHD_RXQ]))
 		goto fail;
 	do
 		vm->next_hport = vm->next_hport < 1024 ? 1024 :
 				 vm->next_hport + 1;
 	while (vhd_conn_lookup(vm, port, vm->next_hport));
-	c = conn_new(vm, port, vm->next_hport, VIRTIO_VSOCK_TYPE_STREAM,
-		     hn->fd);
+	c = conn_new(vm, port, vm->next_hport, hn->type, hn->fd);
 	if (!c)
 		goto fail;
 	c->state = CONN_REQUESTED;
@@ -1100,7 +1166,8 @@ void vhd_vm_init(struct vhd *d, struct vhd_vm *vm)
 	vm->vu_listen_ev.kind = EV_VU_LISTEN;
 	vm->vu_ev.kind = EV_VU;
 	vm->uds_ev.kind = EV_UDS_LISTEN;
-	vm->vu_listen_fd = vm->vu_fd = vm->uds_fd = -1;
+	vm->seq_ev.kind = EV_SEQ_LISTEN;
+	vm->vu_listen_fd = vm->vu_fd = vm->uds_fd = vm->seq_fd = -1;
 	for (i = 0; i < 2; i++) {
 		vhd_vq_init(&vm->vq[i], &vm->mem);
 		vm->kick[i].ev.kind = EV_KICK;
@@ -1138,9 +1205,11 @@ void vhd_stats_print(const struct vhd_vm *vm)
 {
 	const struct vhd_stats *s = &vm->stats;
 
-	fprintf(stderr, "vsock-zc-vhostd: cid %llu: tx %lu pkts %llu bytes, rx %lu pkts %llu bytes, conns %lu opened %lu reset, errors: chains %lu, packets %lu, credit %lu, unknown conn %lu, rst dropped %lu, vq %lu/%lu\n",
+	fprintf(stderr, "vsock-zc-vhostd: cid %llu: tx %lu pkts %llu bytes, rx %lu pkts %llu bytes, interrupts rx %lu tx %lu, credit requests %lu, RX ring empty %lu, conns %lu opened %lu reset, errors: chains %lu, packets %lu, credit %lu, unknown conn %lu, rst dropped %lu, vq %lu/%lu\n",
 		(unsigned long long)vm->cid, s->tx_pkts, s->tx_bytes,
-		s->rx_pkts, s->rx_bytes, s->conns_opened, s->conns_reset,
+		s->rx_pkts, s->rx_bytes, vm->vq[VHD_RXQ].notifies,
+		vm->vq[VHD_TXQ].notifies, s->credit_requests, s->rx_no_buffers,
+		s->conns_opened, s->conns_reset,
 		s->bad_chains, s->bad_pkts, s->credit_violations,
 		s->unknown_conn, s->rst_dropped, vm->vq[0].errors,
 		vm->vq[1].errors);

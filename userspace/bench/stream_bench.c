@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vsockzc-stream-bench: one stream transfer with read()/write() of a
+ * given buffer size, the same tool on every side of make bench-vhost:
+ * in the guest over AF_VSOCK, and on the host over the UNIX sockets of
+ * vsock-zc-vhostd (hybrid vsock).
+ *
+ *   vsockzc-stream-bench send ADDRESS [-b SIZE] [-n BYTES]
+ *   vsockzc-stream-bench recv ADDRESS [-b SIZE]
+ *
+ * ADDRESS: vsock:CID:PORT or unix:PATH (connect), vsock-listen:PORT or
+ * unix-listen:PATH (accept one connection), hybrid:PATH:PORT (connect to
+ * a hybrid vsock socket and ask for guest PORT with "CONNECT PORT\n").
+ *
+ * The sender writes BYTES, shuts down its side and waits for the peer to
+ * close; the receiver reads to end of file and closes. Each prints one
+ * line: "bytes N seconds S cpu_ms C" (wall clock from the connection to
+ * the end; user + system CPU of the whole process).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/vm_sockets.h>
+
+static const char *prog = "vsockzc-stream-bench";
+
+static void __attribute__((noreturn)) die(const char *what)
+{
+	fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(errno));
+	exit(1);
+}
+
+static void __attribute__((noreturn)) usage(void)
+{
+	fprintf(stderr,
+		"usage: %s send ADDRESS [-b SIZE] [-n BYTES]\n"
+		"       %s recv ADDRESS [-b SIZE]\n"
+		"ADDRESS: vsock:CID:PORT, vsock-listen:PORT, unix:PATH,\n"
+		"         unix-listen:PATH, hybrid:PATH:PORT\n"
+		"SIZE and BYTES take a K, M or G suffix.\n", prog, prog);
+	exit(2);
+}
+
+static unsigned long long parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		usage();
+	switch (*end) {
+	case 'G': v <<= 10; /* fall through */
+	case 'M': v <<= 10; /* fall through */
+	case 'K': v <<= 10; end++; break;
+	}
+	if (*end || !v)
+		usage();
+	return v;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int unix_addr(struct sockaddr_un *sa, const char *path)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sa->sun_path, path);
+	return 0;
+}
+
+/* "CONNECT PORT\n", then the "OK ...\n" line, a byte at a time. */
+static void hybrid_connect(int fd, const char *port)
+{
+	char line[64];
+	size_t n = 0;
+	int len = snprintf(line, sizeof(line), "CONNECT %s\n", port);
+
+	if (write(fd, line, len) != len)
+		die("hybrid CONNECT");
+	while (n < sizeof(line) - 1 && read(fd, line + n, 1) == 1)
+		if (line[n++] == '\n')
+			break;
+	if (n < 3 || memcmp(line, "OK ", 3) || line[n - 1] != '\n') {
+		errno = ECONNREFUSED;
+		die("hybrid CONNECT");
+	}
+}
+
+static int open_addr(char *addr)
+{
+	struct sockaddr_un su;
+	struct sockaddr_vm sv = { .svm_family = AF_VSOCK };
+	char *colon;
+	int fd, lfd;
+
+	if (!strncmp(addr, "vsock:", 6)) {
+		sv.svm_cid = strtoul(addr + 6, &colon, 10);
+		if (*colon != ':')
+			usage();
+		sv.svm_port = strtoul(colon + 1, NULL, 10);
+		fd = socket(AF_VSOCK, SOCK_STREAM, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sv, sizeof(sv)))
+			die(addr);
+		return fd;
+	}
+	if (!strncmp(addr, "vsock-listen:", 13)) {
+		sv.svm_cid = VMADDR_CID_ANY;
+		sv.svm_port = strtoul(addr + 13, NULL, 10);
+		lfd = socket(AF_VSOCK, SOCK_STREAM, 0);
+		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sv, sizeof(sv)) ||
+		    listen(lfd, 1))
+			die(addr);
+	} else if (!strncmp(addr, "unix-listen:", 12)) {
+		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (lfd < 0 || unix_addr(&su, addr + 12))
+			die(addr);
+		unlink(su.sun_path);
+		if (bind(lfd, (struct sockaddr *)&su, sizeof(su)) ||
+		    listen(lfd, 1))
+			die(addr);
+	} else if (!strncmp(addr, "unix:", 5) || !strncmp(addr, "hybrid:", 7)) {
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		colon = addr[0] == 'h' ? strrchr(addr, ':') : NULL;
+		if (colon == addr + 6)
+			usage();
+		if (colon)
+			*colon = 0;
+		if (fd < 0 || unix_addr(&su, strchr(addr, ':') + 1) ||
+		    connect(fd, (struct sockaddr *)&su, sizeof(su)))
+			die(addr);
+		if (colon)
+			hybrid_connect(fd, colon + 1);
+		return fd;
+	} else {
+		usage();
+	}
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0)
+		die("accept");
+	close(lfd);
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long long size = 65536, bytes = 64ull << 20, done = 0;
+	struct rusage ru;
+	double t0, t1;
+	int send_mode, fd, opt;
+	char *buf;
+	ssize_t r;
+
+	if (argc < 3)
+		usage();
+	if (!strcmp(argv[1], "send"))
+		send_mode = 1;
+	else if (!strcmp(argv[1], "recv"))
+		send_mode = 0;
+	else
+		usage();
+	optind = 3;
+	while ((opt = getopt(argc, argv, "b:n:")) != -1) {
+		switch (opt) {
+		case 'b': size = parse_size(optarg); break;
+		case 'n': bytes = parse_size(optarg); break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	buf = malloc(size);
+	if (!buf)
+		die("malloc");
+	memset(buf, 0x5a, size);
+	fd = open_addr(argv[2]);
+	t0 = now();
+	if (send_mode) {
+		while (done < bytes) {
+			size_t n = bytes - done < size ? bytes - done : size;
+
+			r = write(fd, buf, n);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				die("write");
+			done += r;
+		}
+		shutdown(fd, SHUT_WR);
+		/* Until the peer has read all and closed. */
+		while ((r = read(fd, buf, size)) > 0 || (r < 0 && errno == EINTR))
+			;
+	} else {
+		while ((r = read(fd, buf, size)) != 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				die("read");
+			done += r;
+		}
+	}
+	t1 = now();
+	close(fd);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("bytes %llu seconds %.3f cpu_ms %.0f\n", done, t1 - t0,
+	       (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3);
+	return 0;
+}
