@@ -3,6 +3,7 @@
  * libvsockzc: splice and vmsplice helpers.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
@@ -97,8 +98,9 @@ void *vsockzc_gift_alloc(size_t len)
 
 	if (!len)
 		return NULL;
+	/* Populated: one call instead of a fault per page. */
 	buf = mmap(NULL, page_round(len), PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	return buf == MAP_FAILED ? NULL : buf;
 }
 
@@ -111,14 +113,21 @@ void vsockzc_gift_free(void *buf, size_t len)
 ssize_t vsockzc_gift_send(int out, struct vsockzc_pipe *p, void *buf,
 			  size_t len, size_t size)
 {
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *pos = buf, *end = (char *)buf + len;
+	char *mapped = buf;	/* what is still mapped starts here */
 	ssize_t n;
 	int ret = 0;
 
-	/* The pipe may take less than all: gift, drain, repeat. */
-	while (iov.iov_len) {
-		if (iov.iov_len > p->size)
-			iov.iov_len = p->size;
+	/* The pipe may take less than all: gift, unmap, drain, repeat. */
+	while (pos < end) {
+		struct iovec iov = {
+			.iov_base = pos,
+			.iov_len = (size_t)(end - pos) < p->size ?
+				   (size_t)(end - pos) : p->size,
+		};
+		char *cut;
+
 		do {
 			n = vmsplice(p->fd[1], &iov, 1, SPLICE_F_GIFT);
 		} while (n < 0 && errno == EINTR);
@@ -126,13 +135,24 @@ ssize_t vsockzc_gift_send(int out, struct vsockzc_pipe *p, void *buf,
 			ret = n < 0 ? -errno : -EIO;
 			break;
 		}
+		pos += n;
+		/*
+		 * The kernel steals a gifted page only if nobody else
+		 * holds it: unmap the whole pages just gifted before the
+		 * splice, or SPLICE_F_MOVE falls back to copying them.
+		 */
+		cut = pos == end ? (char *)buf + page_round(size) :
+		      (char *)((uintptr_t)pos & ~(uintptr_t)(page - 1));
+		if (cut > mapped) {
+			munmap(mapped, (size_t)(cut - mapped));
+			mapped = cut;
+		}
 		ret = drain(p->fd[0], out, (size_t)n, SPLICE_F_MOVE);
 		if (ret)
 			break;
-		iov.iov_base = (char *)iov.iov_base + n;
-		iov.iov_len = len - (size_t)((char *)iov.iov_base - (char *)buf);
 	}
 	/* The pages belong to the kernel now: forget them. */
-	vsockzc_gift_free(buf, size);
+	if ((char *)buf + page_round(size) > mapped)
+		munmap(mapped, (size_t)((char *)buf + page_round(size) - mapped));
 	return ret ? ret : (ssize_t)len;
 }
