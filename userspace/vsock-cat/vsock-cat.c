@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@
 #include "../common/cli.h"
 
 #define CHUNK		(256 * 1024)
+#define VSOCK_BUFFER	(4 * CHUNK)
 #define SEQ_CHUNK	(64 * 1024)	/* one SEQPACKET message at most */
 
 /* Exit codes; see vsock-cat(1). */
@@ -54,6 +56,7 @@ enum path {
 	P_GIFT,		/* vmsplice(SPLICE_F_GIFT) -> socket */
 	P_SPLICE_OUT,	/* socket -> pipe */
 	P_SPLICE_TO_FILE, /* socket -> pipe -> file */
+	P_SPLICE_TO_NULL, /* socket -> pipe -> /dev/null */
 	P_MAP_RX,	/* mmap receive ring -> write() */
 };
 
@@ -65,6 +68,7 @@ static const char *const path_names[] = {
 	[P_GIFT] = "vmsplice(SPLICE_F_GIFT) + splice(SPLICE_F_MOVE)",
 	[P_SPLICE_OUT] = "splice into a pipe",
 	[P_SPLICE_TO_FILE] = "splice into a file",
+	[P_SPLICE_TO_NULL] = "splice to /dev/null",
 	[P_MAP_RX] = "mmap receive ring",
 };
 
@@ -458,10 +462,12 @@ static void recv_loop(struct dir *d, char *buf)
 			return;
 		d->path = P_COPY;
 	}
-	if (d->path == P_SPLICE_TO_FILE && vsockzc_pipe_open(&pipe, CHUNK) < 0)
+	if ((d->path == P_SPLICE_TO_FILE || d->path == P_SPLICE_TO_NULL) &&
+	    vsockzc_pipe_open(&pipe, CHUNK) < 0)
 		d->path = P_COPY;
 	for (;;) {
-		if (d->path == P_SPLICE_OUT || d->path == P_SPLICE_TO_FILE) {
+		if (d->path == P_SPLICE_OUT || d->path == P_SPLICE_TO_FILE ||
+		    d->path == P_SPLICE_TO_NULL) {
 			n = d->path == P_SPLICE_OUT ?
 			    vsockzc_splice_direct(d->in, d->out, CHUNK, 0) :
 			    vsockzc_splice_via_pipe(d->in, d->out, &pipe,
@@ -556,6 +562,11 @@ static void choose_paths(struct ctl *ctl)
 		else if (S_ISREG(st.st_mode) &&
 			 !(fcntl(STDOUT_FILENO, F_GETFL) & O_APPEND))
 			ctl->recv.path = P_SPLICE_TO_FILE;
+		/* /dev/null drops spliced pages untouched; other devices
+		 * may not take splice(2) at all.
+		 */
+		else if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+			ctl->recv.path = P_SPLICE_TO_NULL;
 		else
 			ctl->recv.path = P_MAP_RX;
 	}
@@ -594,6 +605,21 @@ static void __attribute__((__noreturn__)) no_transport(uint32_t cid, int e,
 	     what, strerror(e), cid, vsockzc_transport_hint(cid));
 }
 
+/*
+ * A receive buffer of several chunks lets the sender run ahead instead
+ * of waiting for credit after each one (the default is one chunk,
+ * 256 KiB). Best effort: without it the transfer is only slower.
+ */
+static void set_buffer(int fd)
+{
+	unsigned long long size = VSOCK_BUFFER;
+
+	(void)setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_MAX_SIZE,
+			 &size, sizeof(size));
+	(void)setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE,
+			 &size, sizeof(size));
+}
+
 static int vsock_socket(struct ctl *ctl, uint32_t cid)
 {
 	int fd;
@@ -602,6 +628,7 @@ static int vsock_socket(struct ctl *ctl, uint32_t cid)
 		    SOCK_CLOEXEC, 0);
 	if (fd >= 0) {
 		probe_features(ctl, fd);
+		set_buffer(fd);
 		return fd;
 	}
 	if (errno == EAFNOSUPPORT)
