@@ -9,6 +9,8 @@
 #   tree.sh check         apply-then-export is a no-op; checkpatch --strict
 #   tree.sh check-builds  every commit of the series builds on its own
 #   tree.sh build FLAVOUR build bzImage for "test" or "bench" (incremental)
+#   tree.sh build-stock   the base without the series, bench config, for
+#                         comparison (obj-stock)
 #   tree.sh tools FLAVOUR build vsock_test, vsock_perf, vsock_diag_test
 #
 # Environment: SRCDIR (the vsock-zc checkout), BUILDDIR (default
@@ -235,6 +237,20 @@ cmd_build() {
 	note "ok: $obj/arch/x86/boot/bzImage"
 }
 
+# The unpatched base with the bench config, in a work tree of its own.
+cmd_build_stock() {
+	local wt=$BUILDDIR/stock-tree obj=$BUILDDIR/obj-stock
+	[ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make kernel-tree'"
+	if [ ! -d "$wt" ]; then
+		git_tree worktree prune
+		git_tree worktree add -q --detach "$wt" base
+	fi
+	configure_kernel bench "$obj" "$wt"
+	note "building the stock bzImage (make -j$JOBS)"
+	make -s -C "$wt" O="$obj" -j"$JOBS" bzImage
+	note "ok: $obj/arch/x86/boot/bzImage"
+}
+
 cmd_tools() {
 	local flavour=${1:-test} obj out vt src=${2:-$TREE}
 	obj=${3:-$BUILDDIR/obj-$flavour}
@@ -280,6 +296,7 @@ export) cmd_export ;;
 check) cmd_check ;;
 check-builds) cmd_check_builds ;;
 build) cmd_build "${2:-test}" ;;
+build-stock) cmd_build_stock ;;
 tools) cmd_tools "${2:-test}" ;;
-*) sed -n '4,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+*) sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
