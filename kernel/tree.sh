@@ -241,7 +241,9 @@ cmd_build() {
 cmd_build_stock() {
 	local wt=$BUILDDIR/stock-tree obj=$BUILDDIR/obj-stock
 	[ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make kernel-tree'"
-	if [ ! -d "$wt" ]; then
+	# A work tree left from another base (a reset tree) is made anew.
+	if [ "$(git -C "$wt" rev-parse HEAD 2>/dev/null)" != "$(git_tree rev-parse base)" ]; then
+		git_tree worktree remove --force "$wt" 2>/dev/null || rm -rf "$wt"
 		git_tree worktree prune
 		git_tree worktree add -q --detach "$wt" base
 	fi

@@ -98,9 +98,8 @@ void *vsockzc_gift_alloc(size_t len)
 
 	if (!len)
 		return NULL;
-	/* Populated: one call instead of a fault per page. */
 	buf = mmap(NULL, page_round(len), PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	return buf == MAP_FAILED ? NULL : buf;
 }
 
