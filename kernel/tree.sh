@@ -12,6 +12,9 @@
 #   tree.sh build-stock   the base without the series, bench config, for
 #                         comparison (obj-stock)
 #   tree.sh tools FLAVOUR build vsock_test, vsock_perf, vsock_diag_test
+#   tree.sh debian-image  fetch Debian's own build of the base (the cloud
+#                         flavour) into debian-image/: vmlinuz and the
+#                         vsock modules, for tests on a stock kernel
 #
 # Environment: SRCDIR (the vsock-zc checkout), BUILDDIR (default
 # $SRCDIR/build), KERNEL_TARBALL, JOBS.
@@ -253,6 +256,48 @@ cmd_build_stock() {
 	note "ok: $obj/arch/x86/boot/bzImage"
 }
 
+# Debian's unpatched build of the same linux-source-6.12 version, as the
+# archive ships it: what users run, and what vsock-cat must fall back on.
+DEBIAN_VSOCK_MODULES='vsock vmw_vsock_virtio_transport_common
+	vmw_vsock_virtio_transport vsock_loopback vsock_diag'
+
+cmd_debian_image() {
+	local ver abi pkg out=$BUILDDIR/debian-image tmp m f
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
+		die "linux-source-6.12 is not installed; run ./bootstrap"
+	# 6.12.117-1~deb12u1 is built as linux-image-6.12.117+deb12-*.
+	abi=${ver%%-*}
+	case $ver in *~deb[0-9]*) abi=$abi+$(echo "$ver" | sed 's/.*~\(deb[0-9]*\).*/\1/') ;; esac
+	pkg=linux-image-$abi-cloud-amd64-unsigned
+	if [ "$(cat "$out/version" 2>/dev/null)" = "$pkg=$ver" ]; then
+		note "ok: $out/vmlinuz ($pkg $ver, already fetched)"
+		return 0
+	fi
+	rm -rf "$out"
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"; trap - RETURN' RETURN
+	note "fetching $pkg=$ver from the Debian archive"
+	(cd "$tmp" && apt-get download -q "$pkg=$ver" >/dev/null 2>"$tmp/err") || {
+		cat "$tmp/err" >&2
+		die "cannot fetch $pkg=$ver (run 'apt-get update' as root?)"
+	}
+	dpkg-deb -x "$tmp"/*.deb "$tmp/x"
+	mkdir -p "$out/modules"
+	cp "$tmp/x/boot/vmlinuz-$abi-cloud-amd64" "$out/vmlinuz"
+	: > "$out/modules/load-order"
+	for m in $DEBIAN_VSOCK_MODULES; do
+		f=$(find "$tmp/x/lib/modules" -name "$m.ko*" | head -n 1)
+		[ -n "$f" ] || die "$pkg has no $m module"
+		case $f in
+		*.xz) xz -dc "$f" > "$out/modules/$m.ko" ;;
+		*) cp "$f" "$out/modules/$m.ko" ;;
+		esac
+		echo "$m.ko" >> "$out/modules/load-order"
+	done
+	echo "$pkg=$ver" > "$out/version"
+	note "ok: $out/vmlinuz ($pkg $ver)"
+}
+
 cmd_tools() {
 	local flavour=${1:-test} obj out vt src=${2:-$TREE}
 	obj=${3:-$BUILDDIR/obj-$flavour}
@@ -300,5 +345,6 @@ check-builds) cmd_check_builds ;;
 build) cmd_build "${2:-test}" ;;
 build-stock) cmd_build_stock ;;
 tools) cmd_tools "${2:-test}" ;;
-*) sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+debian-image) cmd_debian_image ;;
+*) sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
