@@ -19,6 +19,48 @@ static inline void add_word(struct rx_sum *s, uint64_t w)
 	s->words++;
 }
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+typedef uint64_t u64x2 __attribute__((vector_size(16)));
+
+/*
+ * @n blocks of four words, as if added one by one: each of four lanes
+ * keeps its own sums A_r and B_r (lane r takes words 4j + r), and since
+ * word 4j + r of 4m counts 4(m - j) - r times in b,
+ *   b += 4m * a + 4 * (B_0 + B_1 + B_2 + B_3) - (A_1 + 2 A_2 + 3 A_3).
+ * Two 128-bit vectors hold the lanes: a quarter of the instructions of
+ * the word loop, which matters in a TCG guest.
+ */
+static void add_blocks(struct rx_sum *s, const unsigned char *p, size_t n)
+{
+	u64x2 a01 = { 0, 0 }, a23 = { 0, 0 }, b01 = { 0, 0 }, b23 = { 0, 0 };
+	u64x2 x01, x23;
+	size_t i;
+
+	for (i = 0; i < n; i++, p += 32) {
+		memcpy(&x01, p, 16);
+		memcpy(&x23, p + 16, 16);
+		a01 += x01;
+		a23 += x23;
+		b01 += a01;
+		b23 += a23;
+	}
+	s->b += 4 * n * s->a + 4 * (b01[0] + b01[1] + b23[0] + b23[1]) -
+		(a01[1] + 2 * a23[0] + 3 * a23[1]);
+	s->a += a01[0] + a01[1] + a23[0] + a23[1];
+	s->words += 4 * n;
+}
+#else
+static void add_blocks(struct rx_sum *s, const unsigned char *p, size_t n)
+{
+	uint64_t w;
+
+	for (n *= 4; n; n--, p += 8) {
+		memcpy(&w, p, 8);
+		add_word(s, le64toh(w));
+	}
+}
+#endif
+
 void rx_sum_update(struct rx_sum *s, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
@@ -32,6 +74,13 @@ void rx_sum_update(struct rx_sum *s, const void *buf, size_t len)
 			s->carry = 0;
 			s->ncarry = 0;
 		}
+	}
+	if (len >= 32) {
+		size_t n = len / 32;
+
+		add_blocks(s, p, n);
+		p += n * 32;
+		len -= n * 32;
 	}
 	for (; len >= 8; p += 8, len -= 8) {
 		memcpy(&w, p, 8);
