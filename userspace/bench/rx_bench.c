@@ -4,7 +4,9 @@
  * experimental zerocopy receive" (its rx_zerocopy utility). The server
  * sends N MB from a tx buffer; the client receives them with read(),
  * with the mmap receive ring (--zerocopy) or with splice(2) (--splice),
- * checks count and checksum, and prints one line of figures.
+ * checks count and checksum (or, with --no-check, counts the bytes
+ * without reading them, as the RFC's client did), and prints one line
+ * of figures.
  *
  * The stream starts with a 32-byte header: magic, payload bytes, and the
  * payload's checksum (rx_sum.h), all little-endian.
@@ -48,6 +50,7 @@ static const char *const mode_names[] = { "read", "mapped", "splice" };
 struct ctl {
 	bool server;
 	enum rx_mode rx;
+	bool check;		/* checksum the payload in user space */
 	uint32_t cid, port;
 	unsigned long long mb, tx_pages, rx_pages, loop;
 	size_t page;
@@ -58,6 +61,7 @@ struct rx_state {
 	struct wire_hdr hdr;
 	size_t hdr_got;
 	uint64_t bytes;		/* payload bytes, without the header */
+	bool check;
 	struct rx_sum sum;
 };
 
@@ -67,7 +71,8 @@ static void __attribute__((__noreturn__)) usage(void)
 
 	printf("\nUsage:\n"
 	       " %s --mode server [--port P] [--mb N] [--tx PAGES] [--loop K]\n"
-	       " %s --mode client [--cid C] [--port P] [--rx PAGES] [--zerocopy|--splice]\n",
+	       " %s --mode client [--cid C] [--port P] [--rx PAGES] [--zerocopy|--splice]\n"
+	       "        [--no-check]\n",
 	       p, p);
 	fputs("\nThe receive benchmark of the vsock zerocopy receive RFC. The server\n"
 	      "sends N MB (10^6 bytes) to each client; the client receives them,\n"
@@ -87,6 +92,8 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " -z, --zerocopy       client: mmap receive (SO_VM_SOCKETS_MAP_RX)\n"
 	      " -s, --splice         client: splice(2) into a pipe, then to /dev/null;\n"
 	      "                      checks the byte count only\n"
+	      " -n, --no-check       client: count the bytes without reading them,\n"
+	      "                      as the RFC's client did (mapped: walk page 0)\n"
 	      "\n"
 	      " -h, --help           display this help\n"
 	      " -V, --version        display version\n", stdout);
@@ -241,7 +248,8 @@ static void consume(struct rx_state *st, const void *p, size_t len)
 	if (st->hdr_got < sizeof(st->hdr))
 		k = take_hdr(st, p, len);
 	st->bytes += len - k;
-	rx_sum_update(&st->sum, (const char *)p + k, len - k);
+	if (st->check)
+		rx_sum_update(&st->sum, (const char *)p + k, len - k);
 }
 
 static void *xmalloc(size_t len)
@@ -386,6 +394,7 @@ static int run_client(const struct ctl *c)
 
 	memset(&st, 0, sizeof(st));
 	rx_sum_init(&st.sum);
+	st.check = c->check && c->rx != RX_SPLICE;
 	fd = vsock_socket();
 	/* the RFC: opt in before connect() */
 	if (c->rx == RX_MAP && (ret = vsockzc_enable_map_rx(fd)) < 0) {
@@ -422,8 +431,8 @@ static int run_client(const struct ctl *c)
 		errx(EXIT_FAILURE, "received %" PRIu64 " bytes, the server sent "
 		     "%" PRIu64, st.bytes, le64toh(st.hdr.total));
 	rx_sum_final(&st.sum);
-	if (c->rx != RX_SPLICE && (st.sum.a != le64toh(st.hdr.a) ||
-				   st.sum.b != le64toh(st.hdr.b)))
+	if (st.check && (st.sum.a != le64toh(st.hdr.a) ||
+			 st.sum.b != le64toh(st.hdr.b)))
 		errx(EXIT_FAILURE, "checksum mismatch: the data is corrupted");
 
 	printf("mode=%s rx_pages=%llu bytes=%" PRIu64 " secs=%.3f MBps=%.1f "
@@ -433,7 +442,7 @@ static int run_client(const struct ctl *c)
 	       counter(m, sizeof(m), have, zs.rx_mapped_bytes),
 	       counter(s, sizeof(s), have, zs.rx_spliced_bytes),
 	       counter(k, sizeof(k), have, zs.rx_copied_bytes),
-	       c->rx == RX_SPLICE ? "n/a" : "ok");
+	       st.check ? "ok" : "n/a");
 	return EXIT_SUCCESS;
 }
 
@@ -450,20 +459,21 @@ int main(int argc, char **argv)
 		{ "rx",		required_argument,	NULL, OPT_RX },
 		{ "zerocopy",	no_argument,		NULL, 'z' },
 		{ "splice",	no_argument,		NULL, 's' },
+		{ "no-check",	no_argument,		NULL, 'n' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctl c = {
 		.cid = VMADDR_CID_LOCAL, .port = 5001, .mb = 4000,
-		.tx_pages = 8, .rx_pages = 8, .loop = 1,
+		.tx_pages = 8, .rx_pages = 8, .loop = 1, .check = true,
 		.page = (size_t)sysconf(_SC_PAGESIZE),
 	};
 	const char *mode = NULL, *server_opt = NULL, *client_opt = NULL;
 	int ch;
 
 	atexit(check_stdout);
-	while ((ch = getopt_long(argc, argv, "m:p:c:zshV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "m:p:c:zsnhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 			mode = optarg;
@@ -497,6 +507,10 @@ int main(int argc, char **argv)
 				     "exclusive");
 			c.rx = ch == 'z' ? RX_MAP : RX_SPLICE;
 			client_opt = ch == 'z' ? "--zerocopy" : "--splice";
+			break;
+		case 'n':
+			c.check = false;
+			client_opt = "--no-check";
 			break;
 		case 'h':
 			usage();
