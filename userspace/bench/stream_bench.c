@@ -5,8 +5,9 @@
  * in the guest over AF_VSOCK, and on the host over the UNIX sockets of
  * vsock-zc-vhostd (hybrid vsock).
  *
- *   vsockzc-stream-bench send ADDRESS [-b SIZE] [-n BYTES]
- *   vsockzc-stream-bench recv ADDRESS [-b SIZE]
+ *   vsockzc-stream-bench send ADDRESS [-b SIZE] [-n BYTES] [-p USEC]
+ *   vsockzc-stream-bench recv ADDRESS [-b SIZE] [-z] [-B SIZE] [-q BYTES]
+ *                              [-w FILE]
  *
  * ADDRESS: vsock:CID:PORT or unix:PATH (connect), vsock-listen:PORT or
  * unix-listen:PATH (accept one connection), hybrid:PATH:PORT (connect to
@@ -16,6 +17,15 @@
  * close; the receiver reads to end of file and closes. Each prints one
  * line: "bytes N seconds S cpu_ms C" (wall clock from the connection to
  * the end; user + system CPU of the whole process).
+ *
+ * For measuring what queued packets cost (make bench-vhost): -p pauses
+ * after every write, so that each write goes out as a packet of its
+ * own, and prints its line when the last write is done; -z opts a
+ * vsock-listen socket in to mapped receive (SO_VM_SOCKETS_ZEROCOPY,
+ * data is still read with read()); -B sets its receive buffer
+ * (SO_VM_SOCKETS_BUFFER_SIZE); -q waits until BYTES are queued (by
+ * MSG_PEEK, with a buffer it frees again) and prints "queued BYTES";
+ * -w holds the received data in the socket until FILE exists.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,7 +38,11 @@
 #include <unistd.h>
 #include <linux/vm_sockets.h>
 
+#include "vsockzc.h"
+
 static const char *prog = "vsockzc-stream-bench";
+static int map_rx;	/* -z */
+static unsigned long long rcvbuf;	/* -B */
 
 static void __attribute__((noreturn)) die(const char *what)
 {
@@ -39,8 +53,8 @@ static void __attribute__((noreturn)) die(const char *what)
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
-		"usage: %s send ADDRESS [-b SIZE] [-n BYTES]\n"
-		"       %s recv ADDRESS [-b SIZE]\n"
+		"usage: %s send ADDRESS [-b SIZE] [-n BYTES] [-p USEC]\n"
+		"       %s recv ADDRESS [-b SIZE] [-z] [-B SIZE] [-q BYTES] [-w FILE]\n"
 		"ADDRESS: vsock:CID:PORT, vsock-listen:PORT, unix:PATH,\n"
 		"         unix-listen:PATH, hybrid:PATH:PORT\n"
 		"SIZE and BYTES take a K, M or G suffix.\n", prog, prog);
@@ -64,6 +78,27 @@ static unsigned long long parse_size(const char *s)
 	if (*end || !v)
 		usage();
 	return v;
+}
+
+/* Wait until @want bytes are queued on @fd, then say so. */
+static void wait_queued(int fd, unsigned long long want)
+{
+	char *peek = malloc(want);
+	ssize_t n;
+
+	if (!peek)
+		die("malloc");
+	for (;;) {
+		n = recv(fd, peek, want, MSG_PEEK | MSG_DONTWAIT);
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			die("recv(MSG_PEEK)");
+		if (n >= 0 && (unsigned long long)n >= want)
+			break;
+		usleep(20000);
+	}
+	free(peek);
+	printf("queued %llu\n", want);
+	fflush(stdout);
 }
 
 static double now(void)
@@ -125,6 +160,20 @@ static int open_addr(char *addr)
 		sv.svm_cid = VMADDR_CID_ANY;
 		sv.svm_port = strtoul(addr + 13, NULL, 10);
 		lfd = socket(AF_VSOCK, SOCK_STREAM, 0);
+		if (lfd >= 0 && map_rx) {
+			int ret = vsockzc_enable_map_rx(lfd);
+
+			if (ret < 0) {
+				errno = -ret;
+				die("SO_VM_SOCKETS_ZEROCOPY");
+			}
+		}
+		if (lfd >= 0 && rcvbuf &&
+		    (setsockopt(lfd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_MAX_SIZE,
+				&rcvbuf, sizeof(rcvbuf)) ||
+		     setsockopt(lfd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE,
+				&rcvbuf, sizeof(rcvbuf))))
+			die("SO_VM_SOCKETS_BUFFER_SIZE");
 		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sv, sizeof(sv)) ||
 		    listen(lfd, 1))
 			die(addr);
@@ -162,6 +211,8 @@ static int open_addr(char *addr)
 int main(int argc, char **argv)
 {
 	unsigned long long size = 65536, bytes = 64ull << 20, done = 0;
+	unsigned long long pause_us = 0, queued = 0;
+	const char *hold = NULL;
 	struct rusage ru;
 	double t0, t1;
 	int send_mode, fd, opt;
@@ -177,14 +228,21 @@ int main(int argc, char **argv)
 	else
 		usage();
 	optind = 3;
-	while ((opt = getopt(argc, argv, "b:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "b:n:p:zw:B:q:")) != -1) {
 		switch (opt) {
 		case 'b': size = parse_size(optarg); break;
 		case 'n': bytes = parse_size(optarg); break;
+		case 'p': pause_us = parse_size(optarg); break;
+		case 'z': map_rx = 1; break;
+		case 'w': hold = optarg; break;
+		case 'B': rcvbuf = parse_size(optarg); break;
+		case 'q': queued = parse_size(optarg); break;
 		default: usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc ||
+	    (send_mode && (map_rx || hold || rcvbuf || queued)) ||
+	    (!send_mode && pause_us))
 		usage();
 	buf = malloc(size);
 	if (!buf)
@@ -202,12 +260,22 @@ int main(int argc, char **argv)
 			if (r <= 0)
 				die("write");
 			done += r;
+			if (pause_us)
+				usleep(pause_us);
 		}
 		shutdown(fd, SHUT_WR);
+		if (pause_us) {	/* paced: say so before the peer is done */
+			printf("sent %llu\n", done);
+			fflush(stdout);
+		}
 		/* Until the peer has read all and closed. */
 		while ((r = read(fd, buf, size)) > 0 || (r < 0 && errno == EINTR))
 			;
 	} else {
+		if (queued)
+			wait_queued(fd, queued);
+		while (hold && access(hold, F_OK) != 0)
+			usleep(10000);
 		while ((r = read(fd, buf, size)) != 0) {
 			if (r < 0 && errno == EINTR)
 				continue;
