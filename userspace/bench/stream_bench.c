@@ -20,7 +20,8 @@
  *
  * For measuring what queued packets cost (make bench-vhost): -p pauses
  * after every write, so that each write goes out as a packet of its
- * own, and prints its line when the last write is done; -z opts a
+ * own, and prints "sent BYTES" once the last write is done, before it
+ * waits for the peer; -z opts a
  * vsock-listen socket in to mapped receive (SO_VM_SOCKETS_ZEROCOPY,
  * data is still read with read()); -B sets its receive buffer
  * (SO_VM_SOCKETS_BUFFER_SIZE); -q waits until BYTES are queued (by
