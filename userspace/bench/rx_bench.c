@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,6 +62,7 @@ struct rx_state {
 	struct wire_hdr hdr;
 	size_t hdr_got;
 	uint64_t bytes;		/* payload bytes, without the header */
+	uint64_t calls;		/* receive calls: read, fill or splice */
 	bool check;
 	struct rx_sum sum;
 };
@@ -79,7 +81,9 @@ static void __attribute__((__noreturn__)) usage(void)
 	      "checks the byte count and a checksum, and prints one line:\n"
 	      "mode=, rx_pages=, bytes=, secs= (from connect() to the end of the\n"
 	      "stream), MBps=, and the socket's rx_mapped=, rx_spliced= and\n"
-	      "rx_copied= byte counters (n/a without them).\n", stdout);
+	      "rx_copied= byte counters (n/a without them), sum= (ok, or n/a\n"
+	      "with --no-check or --splice), cpu= (the client's user and system\n"
+	      "seconds) and calls= (read()s, mapping fills or splices).\n", stdout);
 	fputs("\nOptions:\n"
 	      " -m, --mode <mode>    server or client (required)\n"
 	      " -p, --port <port>    vsock port (default 5001)\n"
@@ -132,6 +136,17 @@ static void set_num(unsigned long long *v, const char **owner,
 {
 	*v = parse_num(optarg, name, 1, max);
 	*owner = name;
+}
+
+/* CPU seconds, user and system, this process used so far. */
+static double cpu_secs(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		err(EXIT_FAILURE, "getrusage");
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 static double now(void)
@@ -271,6 +286,7 @@ static size_t read_once(int fd, char *buf, size_t len, struct rx_state *st)
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		err(EXIT_FAILURE, "read");
+	st->calls++;
 	consume(st, buf, (size_t)n);
 	return (size_t)n;
 }
@@ -312,6 +328,7 @@ static void recv_map(int fd, size_t pages, size_t page, struct rx_state *st)
 			no_map_rx((int)-n, "SO_VM_SOCKETS_MAP_RX");
 		if (n < 0)
 			fail_errno((int)-n, "SO_VM_SOCKETS_MAP_RX");
+		st->calls++;
 		vsockzc_ring_iter_init(&it, r.map, r.filled, r.page_size);
 		walked = 0;
 		while ((ret = vsockzc_ring_next(&it, &pkt)) == 1) {
@@ -350,6 +367,7 @@ static void recv_splice(int fd, size_t len, struct rx_state *st)
 	while ((n = vsockzc_splice_direct(fd, p.fd[1], len, 0)) != 0) {
 		if (n < 0)
 			fail_errno((int)-n, "splice from the socket");
+		st->calls++;
 		while (n && st->hdr_got < sizeof(st->hdr)) {
 			m = read(p.fd[0], hdr, sizeof(hdr) - st->hdr_got);
 			if (m <= 0)
@@ -389,7 +407,7 @@ static int run_client(const struct ctl *c)
 	char m[24], s[24], k[24];
 	struct vsock_zc_stats zs;
 	struct rx_state st;
-	double t0, secs;
+	double t0, secs, cpu0, cpu;
 	int fd, ret, have;
 
 	memset(&st, 0, sizeof(st));
@@ -409,6 +427,7 @@ static int run_client(const struct ctl *c)
 		    c->cid, c->port, vsockzc_transport_hint(c->cid));
 	}
 
+	cpu0 = cpu_secs();
 	t0 = now();
 	if (c->rx == RX_READ)
 		recv_read(fd, len, &st);
@@ -417,6 +436,7 @@ static int run_client(const struct ctl *c)
 	else
 		recv_splice(fd, len, &st);
 	secs = now() - t0;
+	cpu = cpu_secs() - cpu0;
 
 	ret = vsockzc_get_stats(fd, &zs);
 	if (ret < 0 && !vsockzc_is_unsupported(ret))
@@ -436,13 +456,14 @@ static int run_client(const struct ctl *c)
 		errx(EXIT_FAILURE, "checksum mismatch: the data is corrupted");
 
 	printf("mode=%s rx_pages=%llu bytes=%" PRIu64 " secs=%.3f MBps=%.1f "
-	       "rx_mapped=%s rx_spliced=%s rx_copied=%s sum=%s\n",
+	       "rx_mapped=%s rx_spliced=%s rx_copied=%s sum=%s cpu=%.3f "
+	       "calls=%" PRIu64 "\n",
 	       mode_names[c->rx], c->rx_pages, st.bytes, secs,
 	       secs > 0 ? st.bytes / secs / MB : 0.0,
 	       counter(m, sizeof(m), have, zs.rx_mapped_bytes),
 	       counter(s, sizeof(s), have, zs.rx_spliced_bytes),
 	       counter(k, sizeof(k), have, zs.rx_copied_bytes),
-	       st.check ? "ok" : "n/a");
+	       st.check ? "ok" : "n/a", cpu, st.calls);
 	return EXIT_SUCCESS;
 }
 
