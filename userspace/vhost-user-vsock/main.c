@@ -3,7 +3,9 @@
  * vsock-zc-vhostd: a vhost-user virtio-vsock device backend, so that
  * QEMU's vhost-user-vsock-pci works without /dev/vhost-vsock.
  */
+#include <err.h>
 #include <errno.h>
+#include <locale.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -19,39 +21,37 @@
 #include <unistd.h>
 
 #include "vhostd.h"
+#include "../common/cli.h"
 
 #define EXIT_SETUP	1
 
-static const char *prog = "vsock-zc-vhostd";
-
-static void __attribute__((noreturn)) usage(int status)
+static void __attribute__((__noreturn__)) usage(void)
 {
-	FILE *out = status ? stderr : stdout;
+	FILE *out = stdout;
 
-	if (status) {
-		fprintf(out, "Try '%s --help' for more information.\n", prog);
-		exit(status);
-	}
-	fprintf(out,
-		"\nUsage:\n"
-		" %s [options] --vm cid=CID,socket=PATH,uds=PATH[,seqpacket=PATH] [--vm ...]\n"
-		"\nA vhost-user virtio-vsock device backend for QEMU's\n"
-		"vhost-user-vsock-pci. Host programs reach guest port P by\n"
-		"connecting to the uds PATH and writing \"CONNECT P\\n\"; a guest\n"
-		"connecting to CID 2 port P reaches the UNIX socket PATH_P.\n"
-		"The same over a SOCK_SEQPACKET socket on the seqpacket PATH\n"
-		"(default: the uds PATH with \".seqpacket\" added) connects\n"
-		"with SOCK_SEQPACKET, one message per vsock message.\n"
-		"Guests on one daemon reach each other by CID.\n"
-		"\nOptions:\n"
-		" -g, --vm SPEC          a guest: cid=CID,socket=VHOST_USER_SOCKET,uds=PATH\n"
-		"                        [,seqpacket=PATH]\n"
-		" -b, --buf-size BYTES   receive buffer per connection (default 262144)\n"
-		" -v, --verbose          more messages (repeat for more)\n"
-		"\n -h, --help             display this help\n"
-		" -V, --version          display version\n", prog);
-	if (fflush(out) || ferror(out))
-		exit(EXIT_SETUP);
+	fputs("\nUsage:\n", out);
+	fprintf(out, " %s [options] --vm cid=CID,socket=PATH,uds=PATH[,seqpacket=PATH] [--vm ...]\n",
+		program_invocation_short_name);
+
+	fputs("\nA vhost-user virtio-vsock device backend for QEMU's\n"
+	      "vhost-user-vsock-pci. Host programs reach guest port P by\n"
+	      "connecting to the uds PATH and writing \"CONNECT P\\n\"; a guest\n"
+	      "connecting to CID 2 port P reaches the UNIX socket PATH_P.\n"
+	      "The same over a SOCK_SEQPACKET socket on the seqpacket PATH\n"
+	      "(default: the uds PATH with \".seqpacket\" added) connects\n"
+	      "with SOCK_SEQPACKET, one message per vsock message.\n"
+	      "Guests on one daemon reach each other by CID.\n", out);
+
+	fputs("\nOptions:\n", out);
+	fputs(" -g, --vm SPEC          a guest: cid=CID,socket=VHOST_USER_SOCKET,uds=PATH\n"
+	      "                        [,seqpacket=PATH]\n", out);
+	fputs(" -b, --buf-size BYTES   receive buffer per connection (default 262144)\n", out);
+	fputs(" -v, --verbose          more messages (repeat for more)\n", out);
+
+	fputs("\n", out);
+	fputs(" -h, --help             display this help\n", out);
+	fputs(" -V, --version          display version\n", out);
+	fprintf(out, "\nFor more details see %s(8).\n", program_invocation_short_name);
 	exit(EXIT_SUCCESS);
 }
 
@@ -113,14 +113,13 @@ static int listen_unix(const char *path, int type, size_t room)
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path) - room) {
-		fprintf(stderr, "%s: %s: path too long\n", prog, path);
+		warnx("%s: path too long", path);
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
-			fprintf(stderr, "%s: %s: exists and is not a socket\n",
-				prog, path);
+			warnx("%s: exists and is not a socket", path);
 			return -1;
 		}
 		unlink(path);
@@ -128,7 +127,7 @@ static int listen_unix(const char *path, int type, size_t room)
 	fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    listen(fd, 128) < 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		warn("%s", path);
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -176,8 +175,7 @@ static int run(struct vhd *d, int sfd)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			fprintf(stderr, "%s: epoll_wait: %s\n", prog,
-				strerror(errno));
+			warn("epoll_wait");
 			return -1;
 		}
 		ev = evs[0].data.ptr;
@@ -213,26 +211,29 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	int c, sfd, ret = EXIT_SETUP;
 
+	setlocale(LC_ALL, "");
+	atexit(close_stdout);
+
 	d.vms = calloc(argc, sizeof(*d.vms));
 	if (!d.vms)
-		return EXIT_SETUP;
+		err(EXIT_SETUP, "calloc");
 	while ((c = getopt_long(argc, argv, "g:b:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'g':
 			vhd_vm_init(&d, &d.vms[d.nvms]);
 			/* parse_vm() cuts its copy; paths point into it */
 			if (parse_vm(strdup(optarg), &d.vms[d.nvms])) {
-				fprintf(stderr, "%s: bad --vm '%s' (want cid=CID,socket=PATH,uds=PATH[,seqpacket=PATH]; CID >= 3)\n",
-					prog, optarg);
-				usage(EXIT_SETUP);
+				warnx("bad --vm '%s' (want cid=CID,socket=PATH,uds=PATH[,seqpacket=PATH]; CID >= 3)",
+				      optarg);
+				cli_try_help();
 			}
 			d.nvms++;
 			break;
 		case 'b':
 			if (parse_u64(optarg, 1u << 30, &v) || v < 4096) {
-				fprintf(stderr, "%s: bad --buf-size '%s' (4096 to 1073741824)\n",
-					prog, optarg);
-				usage(EXIT_SETUP);
+				warnx("bad --buf-size '%s' (4096 to 1073741824)",
+				      optarg);
+				cli_try_help();
 			}
 			d.buf_alloc = v;
 			break;
@@ -240,29 +241,26 @@ int main(int argc, char **argv)
 			d.verbose++;
 			break;
 		case 'h':
-			usage(EXIT_SUCCESS);
+			usage();
 		case 'V':
-			printf("%s from %s\n", prog, PACKAGE_STRING);
-			return fflush(stdout) || ferror(stdout) ? EXIT_SETUP : 0;
+			cli_print_version();
 		default:
-			usage(EXIT_SETUP);
+			cli_try_help();
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n", prog,
-			argv[optind]);
-		usage(EXIT_SETUP);
+		warnx("unexpected argument '%s'", argv[optind]);
+		cli_try_help();
 	}
 	if (!d.nvms) {
-		fprintf(stderr, "%s: no guest given (--vm)\n", prog);
-		usage(EXIT_SETUP);
+		warnx("no guest given (--vm)");
+		cli_try_help();
 	}
 	for (i = 0; i < d.nvms; i++)
 		for (j = 0; j < i; j++)
 			if (d.vms[i].cid == d.vms[j].cid) {
-				fprintf(stderr, "%s: CID %llu given twice\n",
-					prog, (unsigned long long)d.vms[i].cid);
-				return EXIT_SETUP;
+				errx(EXIT_SETUP, "CID %llu given twice",
+				     (unsigned long long)d.vms[i].cid);
 			}
 
 	/* Room for VHD_MAX_CONNS host sockets per guest. */
@@ -278,10 +276,8 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	d.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || d.epfd < 0) {
-		fprintf(stderr, "%s: %s\n", prog, strerror(errno));
-		return EXIT_SETUP;
-	}
+	if (sfd < 0 || d.epfd < 0)
+		err(EXIT_SETUP, "%s", sfd < 0 ? "signalfd" : "epoll_create1");
 	for (i = 0; i < d.nvms; i++) {
 		struct vhd_vm *vm = &d.vms[i];
 

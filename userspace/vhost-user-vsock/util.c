@@ -2,8 +2,9 @@
 /*
  * Logging and epoll helpers for vsock-zc-vhostd.
  */
-#include <stdarg.h>
+#include <err.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <sys/epoll.h>
@@ -17,9 +18,7 @@ void vhd_log(const struct vhd *d, int level, const char *fmt, ...)
 	if (level > d->verbose)
 		return;
 	va_start(ap, fmt);
-	fputs("vsock-zc-vhostd: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vwarnx(fmt, ap);
 	va_end(ap);
 }
 

@@ -17,7 +17,6 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,6 +27,7 @@
 #include <libsmartcols.h>
 
 #include "vsockzc.h"
+#define CLOSE_EXIT_CODE 7	/* VC_EXIT_OUTPUT */
 #include "../common/cli.h"
 
 #define CHUNK		(256 * 1024)
@@ -44,6 +44,7 @@ enum {
 	VC_EXIT_OUTPUT = 7,	/* writing standard output failed */
 	VC_EXIT_SIGINT = 130,
 };
+_Static_assert(VC_EXIT_OUTPUT == CLOSE_EXIT_CODE, "close_stdout()'s exit code");
 
 enum zc_mode { ZC_AUTO, ZC_ON, ZC_OFF };
 
@@ -146,34 +147,6 @@ static void __attribute__((__noreturn__)) usage(void)
 	fputs("\nAddresses are decimal; a CID may also be any, hypervisor, local or host.\n", out);
 	fprintf(out, "\nFor more details see %s(1).\n", program_invocation_short_name);
 	exit(EXIT_SUCCESS);
-}
-
-/* Like util-linux's close_stdout(): a failed write to stdout is an error. */
-static int close_stream(FILE *stream)
-{
-	const int some_pending = (__fpending(stream) != 0);
-	const int prev_fail = (ferror(stream) != 0);
-	const int fclose_fail = (fclose(stream) != 0);
-
-	if (prev_fail || (fclose_fail && (some_pending || errno != EBADF))) {
-		if (!fclose_fail && !(errno == EPIPE))
-			errno = 0;
-		return EOF;
-	}
-	return 0;
-}
-
-static void close_stdout(void)
-{
-	if (close_stream(stdout) != 0 && errno != EPIPE) {
-		if (errno)
-			warn("write error");
-		else
-			warnx("write error");
-		_exit(VC_EXIT_OUTPUT);
-	}
-	if (close_stream(stderr) != 0)
-		_exit(VC_EXIT_OUTPUT);
 }
 
 static void on_sigint(int sig)
