@@ -69,48 +69,122 @@ static int parse_u64(const char *s, unsigned long long max,
 	return 0;
 }
 
-/* "cid=N,socket=PATH,uds=PATH[,seqpacket=PATH]" */
-static int parse_vm(char *spec, struct vhd_vm *vm)
-{
-	char *tok, *save = NULL;
-	unsigned long long cid;
+/* The keys of --vm, in the order of vm_path(). */
+static const char *const vm_keys[] = { "socket", "uds", "seqpacket", "cid" };
+#define VM_NPATHS	3
 
-	if (!spec)
-		return -ENOMEM;
-	for (tok = strtok_r(spec, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (!strncmp(tok, "cid=", 4)) {
-			if (parse_u64(tok + 4, UINT32_MAX - 1, &cid) || cid < 3)
-				return -EINVAL;
-			vm->cid = cid;
-		} else if (!strncmp(tok, "socket=", 7) && tok[7]) {
-			vm->vu_path = tok + 7;
-		} else if (!strncmp(tok, "uds=", 4) && tok[4]) {
-			vm->uds_path = tok + 4;
-		} else if (!strncmp(tok, "seqpacket=", 10) && tok[10]) {
-			vm->seq_path = tok + 10;
-		} else {
-			return -EINVAL;
-		}
-	}
-	if (!vm->cid || !vm->vu_path || !vm->uds_path)
-		return -EINVAL;
-	/* SOCK_SEQPACKET host endpoints: PATH.seqpacket by default. */
-	if (!vm->seq_path &&
-	    asprintf(&vm->seq_path, "%s.seqpacket", vm->uds_path) < 0)
-		return -ENOMEM;
-	return 0;
+static char **vm_path(struct vhd_vm *vm, unsigned int k)
+{
+	char **paths[VM_NPATHS] = { &vm->vu_path, &vm->uds_path, &vm->seq_path };
+
+	return paths[k];
 }
 
 /*
- * Listen on path; a stale socket there is replaced, anything else not.
+ * "cid=N,socket=PATH,uds=PATH[,seqpacket=PATH]", each key once. 0, or
+ * -1 with what is wrong in @why.
+ */
+static int parse_vm(char *spec, struct vhd_vm *vm, char *why, size_t len)
+{
+	char *tok, *val, *save = NULL;
+	unsigned long long cid;
+	unsigned int k, seen = 0;
+
+	for (tok = strtok_r(spec, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		val = strchr(tok, '=');
+		for (k = 0; val && k < VM_NPATHS + 1; k++)
+			if ((size_t)(val - tok) == strlen(vm_keys[k]) &&
+			    !strncmp(tok, vm_keys[k], val - tok))
+				break;
+		if (!val || k == VM_NPATHS + 1) {
+			snprintf(why, len, "'%s': not cid=, socket=, uds= or seqpacket=",
+				 tok);
+			return -1;
+		}
+		if (seen & (1u << k)) {
+			snprintf(why, len, "%s= given twice", vm_keys[k]);
+			return -1;
+		}
+		seen |= 1u << k;
+		val++;
+		if (k < VM_NPATHS && !*val) {
+			snprintf(why, len, "'%s': empty path", tok);
+			return -1;
+		}
+		if (k < VM_NPATHS) {
+			*vm_path(vm, k) = val;
+		} else if (parse_u64(val, UINT32_MAX - 1, &cid) || cid < 3) {
+			snprintf(why, len, "'%s': the CID must be a number from 3 to 4294967294",
+				 tok);
+			return -1;
+		} else {
+			vm->cid = cid;
+		}
+	}
+	for (k = 0; k < 3; k++) {
+		static const unsigned int required[] = { 3, 0, 1 };
+
+		if (!(seen & (1u << required[k]))) {
+			snprintf(why, len, "no %s= given", vm_keys[required[k]]);
+			return -1;
+		}
+	}
+	/* SOCK_SEQPACKET host endpoints: PATH.seqpacket by default. */
+	if (!vm->seq_path &&
+	    asprintf(&vm->seq_path, "%s.seqpacket", vm->uds_path) < 0)
+		err(EXIT_SETUP, "asprintf");
+	return 0;
+}
+
+/* One CID and one socket path for each use: a second bind() would steal. */
+static void check_unique(struct vhd *d)
+{
+	unsigned int i, j, k, l;
+
+	for (i = 0; i < d->nvms; i++)
+		for (j = 0; j < i; j++)
+			if (d->vms[i].cid == d->vms[j].cid)
+				errx(EXIT_SETUP, "CID %llu given twice",
+				     (unsigned long long)d->vms[i].cid);
+	for (i = 0; i < d->nvms; i++)
+		for (k = 0; k < VM_NPATHS; k++)
+			for (j = 0; j <= i; j++)
+				for (l = 0; l < (j < i ? VM_NPATHS : k); l++)
+					if (!strcmp(*vm_path(&d->vms[i], k),
+						    *vm_path(&d->vms[j], l)))
+						errx(EXIT_SETUP, "%s: both the %s of cid %llu and the %s of cid %llu",
+						     *vm_path(&d->vms[i], k),
+						     vm_keys[l],
+						     (unsigned long long)d->vms[j].cid,
+						     vm_keys[k],
+						     (unsigned long long)d->vms[i].cid);
+}
+
+/* 0 if a socket listens at @sa; -ECONNREFUSED if it is stale. */
+static int probe_unix(const struct sockaddr_un *sa, int type)
+{
+	int fd, ret = 0;
+
+	fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0)
+		ret = errno == EAGAIN || errno == EPROTOTYPE ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Listen on path. A stale socket there (connect() is refused) is
+ * replaced; one that a program serves, or anything else, is not.
  * room: bytes to keep free in sun_path for the "_PORT" names beside it.
  */
 static int listen_unix(const char *path, int type, size_t room)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
-	int fd;
+	int fd, ret;
 
 	if (strlen(path) >= sizeof(sa.sun_path) - room) {
 		warnx("%s: path too long", path);
@@ -120,6 +194,17 @@ static int listen_unix(const char *path, int type, size_t room)
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			warnx("%s: exists and is not a socket", path);
+			return -1;
+		}
+		ret = probe_unix(&sa, type);
+		if (ret == 0) {
+			warnx("%s: in use: a program listens there (another vsock-zc-vhostd?)",
+			      path);
+			return -1;
+		}
+		if (ret != -ECONNREFUSED) {
+			errno = -ret;
+			warn("%s", path);
 			return -1;
 		}
 		unlink(path);
@@ -206,9 +291,10 @@ int main(int argc, char **argv)
 	};
 	struct vhd d = { .epfd = -1, .buf_alloc = 256 * 1024 };
 	unsigned long long v;
-	unsigned int i, j;
+	unsigned int i;
 	struct rlimit rl;
 	sigset_t mask;
+	char why[160], *spec;
 	int c, sfd, ret = EXIT_SETUP;
 
 	setlocale(LC_ALL, "");
@@ -222,9 +308,11 @@ int main(int argc, char **argv)
 		case 'g':
 			vhd_vm_init(&d, &d.vms[d.nvms]);
 			/* parse_vm() cuts its copy; paths point into it */
-			if (parse_vm(strdup(optarg), &d.vms[d.nvms])) {
-				warnx("bad --vm '%s' (want cid=CID,socket=PATH,uds=PATH[,seqpacket=PATH]; CID >= 3)",
-				      optarg);
+			spec = strdup(optarg);
+			if (!spec)
+				err(EXIT_SETUP, "strdup");
+			if (parse_vm(spec, &d.vms[d.nvms], why, sizeof(why))) {
+				warnx("bad --vm '%s': %s", optarg, why);
 				cli_try_help();
 			}
 			d.nvms++;
@@ -256,12 +344,7 @@ int main(int argc, char **argv)
 		warnx("no guest given (--vm)");
 		cli_try_help();
 	}
-	for (i = 0; i < d.nvms; i++)
-		for (j = 0; j < i; j++)
-			if (d.vms[i].cid == d.vms[j].cid) {
-				errx(EXIT_SETUP, "CID %llu given twice",
-				     (unsigned long long)d.vms[i].cid);
-			}
+	check_unique(&d);
 
 	/* Room for VHD_MAX_CONNS host sockets per guest. */
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
