@@ -158,6 +158,47 @@ static int connect_at(const char *name)
 	return connect_type(name, SOCK_STREAM);
 }
 
+static FILE *log_file;
+static int saved_stderr = -1;
+
+/* Catch what the daemon logs at -v, until log_end(). */
+static void log_begin(void)
+{
+	fflush(stderr);
+	log_file = tmpfile();
+	saved_stderr = dup(STDERR_FILENO);
+	if (!log_file || saved_stderr < 0 ||
+	    dup2(fileno(log_file), STDERR_FILENO) < 0)
+		exit(99);
+	d.verbose = 1;
+}
+
+/* The first line logged since log_begin(), without its newline. */
+static const char *log_end(void)
+{
+	static char line[256];
+
+	fflush(stderr);
+	d.verbose = 0;
+	if (dup2(saved_stderr, STDERR_FILENO) < 0)
+		exit(99);
+	close(saved_stderr);
+	rewind(log_file);
+	if (!fgets(line, sizeof(line), log_file))
+		line[0] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	fclose(log_file);
+	return line;
+}
+
+/* @got is @want; say both if not. */
+static void t_log(const char *got, const char *want, const char *name)
+{
+	t_ok(!strcmp(got, want), "%s: logs '%s'%s%s%s", name, want,
+	     strcmp(got, want) ? " (got '" : "", strcmp(got, want) ? got : "",
+	     strcmp(got, want) ? "')" : "");
+}
+
 static bool is_op(const struct virtio_vsock_hdr *h, uint16_t op)
 {
 	return le16toh(h->op) == op;
@@ -511,6 +552,20 @@ static void test_seqpacket(void)
 	close(lfd);
 }
 
+/* A host program asks vm3 for @port: its socket; the guest's packet in @h. */
+static int host_request(uint32_t port, struct virtio_vsock_hdr *h, int *n)
+{
+	char req[32];
+	int fd = connect_at("vm3"), len;
+
+	len = snprintf(req, sizeof(req), "CONNECT %u\n", port);
+	if (write(fd, req, len) != len)
+		exit(99);
+	pump();
+	*n = recv_pkt(0, h, NULL, 0);
+	return fd;
+}
+
 static void test_host_connect(void)
 {
 	struct virtio_vsock_hdr h;
@@ -518,11 +573,7 @@ static void test_host_connect(void)
 	uint32_t hport;
 	int fd, n;
 
-	fd = connect_at("vm3");
-	if (write(fd, "CONNECT 5555\n", 13) != 13)
-		exit(99);
-	pump();
-	n = recv_pkt(0, &h, NULL, 0);
+	fd = host_request(5555, &h, &n);
 	hport = le32toh(h.src_port);
 	t_ok(n == 0 && is_op(&h, VIRTIO_VSOCK_OP_REQUEST) &&
 	     le32toh(h.dst_port) == 5555 && le64toh(h.src_cid) == 2,
@@ -547,10 +598,26 @@ static void test_host_connect(void)
 	fd = connect_at("vm3");
 	if (write(fd, "CONNECT 12x\n", 12) != 12)
 		exit(99);
+	log_begin();
 	pump();
+	t_log(log_end(), "vsock-zc-vhostd: cid 3: host SOCK_STREAM \"CONNECT 12x\" "
+	      "refused: bad line (want \"CONNECT PORT\")", "CONNECT 12x");
 	n = read(fd, line, sizeof(line));
 	t_ok(n == 0 && recv_pkt(0, &h, NULL, 0) < 0,
 	     "CONNECT with a bad port: closed, guest sees nothing");
+	close(fd);
+	pump();
+
+	/* The guest answers RST: nothing listens on the port. */
+	fd = host_request(5559, &h, &n);
+	hport = le32toh(h.src_port);
+	log_begin();
+	send_op(0, 5559, hport, VIRTIO_VSOCK_TYPE_STREAM, VIRTIO_VSOCK_OP_RST, 0);
+	t_log(log_end(), "vsock-zc-vhostd: cid 3: host SOCK_STREAM \"CONNECT 5559\" "
+	      "refused: the guest refused the port (does anything listen on it?)",
+	      "guest's RST to a REQUEST");
+	t_ok(n == 0 && read(fd, line, sizeof(line)) == 0,
+	     "guest's RST to a REQUEST: the host socket is closed");
 	close(fd);
 	pump();
 }
@@ -641,7 +708,11 @@ static void test_host_connect_seqpacket(void)
 	fd = connect_type("vm3.seqpacket", SOCK_SEQPACKET);
 	if (send(fd, "CONNECT 5557\n", 13, 0) != 13)
 		exit(99);
+	log_begin();
 	pump();
+	t_log(log_end(), "vsock-zc-vhostd: cid 3: host SOCK_SEQPACKET \"CONNECT 5557\" "
+	      "refused: the guest did not negotiate SOCK_SEQPACKET "
+	      "(VIRTIO_VSOCK_F_SEQPACKET)", "seqpacket CONNECT, not negotiated");
 	t_ok(recv(fd, line, sizeof(line), 0) == 0 && recv_pkt(0, &h, NULL, 0) < 0,
 	     "without VIRTIO_VSOCK_F_SEQPACKET: closed, guest sees nothing");
 	close(fd);
@@ -716,6 +787,7 @@ int main(void)
 	char path[2][128];
 	int i;
 
+	program_invocation_short_name = "vsock-zc-vhostd";
 	if (!mkdtemp(dir))
 		return 99;
 	g_mem_init(&mem);
@@ -749,7 +821,7 @@ int main(void)
 	    vhd_epoll_add(&d, vms[0].seq_fd, EPOLLIN, &vms[0].seq_ev))
 		return 99;
 
-	printf("1..55\n");
+	printf("1..59\n");
 	test_connect_and_data();
 	test_credit();
 	test_long_chains_and_backpressure();
@@ -759,8 +831,8 @@ int main(void)
 	test_host_connect_seqpacket();
 	test_siblings();
 	test_reset();
-	if (t_n != 55)
-		printf("# planned 55, ran %u\n", t_n);
+	if (t_n != 59)
+		printf("# planned 59, ran %u\n", t_n);
 	for (i = 0; i < 2; i++)
 		unlink(path[i]);
 	for (i = 0; i < 6; i++) {
@@ -773,5 +845,5 @@ int main(void)
 		unlink(sa.sun_path);
 	}
 	rmdir(dir);
-	return t_failed || t_n != 55 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return t_failed || t_n != 59 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -461,6 +461,28 @@ static bool conn_rw(struct vhd_conn *c, const struct vhd_chain *ch,
 	return true;
 }
 
+/* Log why a host CONNECT of @line (@len bytes, or none) was refused. */
+static void host_refused(const struct vhd_vm *vm, uint16_t type,
+			 const char *line, ssize_t len, const char *why)
+{
+	char shown[48] = "connection";
+	ssize_t i;
+
+	/* the line as sent, without its newline, unprintable bytes as '?' */
+	if (line) {
+		shown[0] = '"';
+		for (i = 0; i < len && i < (ssize_t)sizeof(shown) - 3 &&
+		     !(i == len - 1 && line[i] == '\n'); i++)
+			shown[i + 1] = line[i] >= ' ' && line[i] <= '~' ?
+				       line[i] : '?';
+		strcpy(shown + i + 1, "\"");
+	}
+	vhd_log(vm->d, 1, "cid %llu: host %s %s refused: %s",
+		(unsigned long long)vm->cid,
+		type == VIRTIO_VSOCK_TYPE_SEQPACKET ? "SOCK_SEQPACKET" : "SOCK_STREAM",
+		shown, why);
+}
+
 /* A TX packet for the host; returns true if the chain was kept. */
 static bool host_packet(struct vhd_vm *vm, const struct vhd_chain *ch,
 			const struct virtio_vsock_hdr *h)
@@ -512,6 +534,14 @@ static bool host_packet(struct vhd_vm *vm, const struct vhd_chain *ch,
 		}
 		break;
 	case VIRTIO_VSOCK_OP_RST:
+		if (c->state == CONN_REQUESTED) {
+			char line[24];
+			int n = snprintf(line, sizeof(line), "CONNECT %u",
+					 c->gport);
+
+			host_refused(vm, c->type, line, n,
+				     "the guest refused the port (does anything listen on it?)");
+		}
 		conn_free(c);
 		break;
 	case VIRTIO_VSOCK_OP_SHUTDOWN:
@@ -1068,9 +1098,10 @@ void vhd_host_new_event(struct vhd_ev *ev)
 {
 	struct host_new *hn = vhd_container_of(ev, struct host_new, ev);
 	struct vhd_vm *vm = hn->vm;
+	const char *why = NULL;
 	struct vhd_conn *c;
 	char buf[64];
-	char *nl;
+	char *nl = NULL;
 	uint32_t port;
 	ssize_t r;
 
@@ -1080,12 +1111,14 @@ void vhd_host_new_event(struct vhd_ev *ev)
 		if (r < 0 && errno == EAGAIN)
 			return;
 		vhd_epoll_del(vm->d, hn->fd);
-		if (r <= 0 || r >= (ssize_t)sizeof(buf) ||
-		    !(vm->acked_features & (1ull << VIRTIO_VSOCK_F_SEQPACKET)))
-			goto fail;
-		if (buf[r - 1] != '\n')
+		if (r <= 0)
+			why = "closed before a CONNECT line";
+		else if (r >= (ssize_t)sizeof(buf))
+			why = "bad line: too long";
+		else if (buf[r - 1] != '\n')
 			buf[r++] = '\n';
-		nl = buf + r - 1;
+		if (!why)
+			nl = buf + r - 1;
 	} else {
 		r = recv(hn->fd, buf, sizeof(buf), MSG_PEEK);
 		if (r < 0 && errno == EAGAIN)
@@ -1094,19 +1127,32 @@ void vhd_host_new_event(struct vhd_ev *ev)
 		if (!nl && r > 0 && r < (ssize_t)sizeof(buf))
 			return;		/* wait for the rest of the line */
 		vhd_epoll_del(vm->d, hn->fd);
-		if (!nl || recv(hn->fd, buf, nl - buf + 1, 0) != nl - buf + 1)
-			goto fail;
+		if (r <= 0)
+			why = "closed before a CONNECT line";
+		else if (!nl)
+			why = "bad line: no newline in 64 bytes";
+		else if (recv(hn->fd, buf, nl - buf + 1, 0) != nl - buf + 1)
+			why = "closed in the CONNECT line";
 	}
-	if (parse_connect(buf, nl - buf + 1, &port) ||
-	    !vhd_vq_ready(&vm->vq[VHD_RXQ]))
+	if (!why && parse_connect(buf, nl - buf + 1, &port))
+		why = "bad line (want \"CONNECT PORT\")";
+	else if (!why && !vhd_vq_ready(&vm->vq[VHD_RXQ]))
+		why = "no guest attached";
+	else if (!why && hn->type == VIRTIO_VSOCK_TYPE_SEQPACKET &&
+		 !(vm->acked_features & (1ull << VIRTIO_VSOCK_F_SEQPACKET)))
+		why = "the guest did not negotiate SOCK_SEQPACKET (VIRTIO_VSOCK_F_SEQPACKET)";
+	if (why)
 		goto fail;
 	do
 		vm->next_hport = vm->next_hport < 1024 ? 1024 :
 				 vm->next_hport + 1;
 	while (vhd_conn_lookup(vm, port, vm->next_hport));
 	c = conn_new(vm, port, vm->next_hport, hn->type, hn->fd);
-	if (!c)
+	if (!c) {
+		why = vm->nconns >= VHD_MAX_CONNS ? "too many connections" :
+		      "out of memory";
 		goto fail;
+	}
 	c->state = CONN_REQUESTED;
 	conn_queue_ctl(c, CTL_REQUEST);
 	vhd_log(vm->d, 1, "cid %llu: host %u -> port %u",
@@ -1115,6 +1161,7 @@ void vhd_host_new_event(struct vhd_ev *ev)
 	vm_rx_flush(vm);
 	return;
 fail:
+	host_refused(vm, hn->type, nl ? buf : NULL, nl ? nl - buf + 1 : 0, why);
 	close(hn->fd);
 	free(hn);
 }
