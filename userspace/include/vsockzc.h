@@ -151,6 +151,16 @@ int vsockzc_hybrid_connect(const char *path, uint32_t port, int timeout_ms,
 			   uint32_t *hostport);
 
 /*
+ * The same over a SOCK_SEQPACKET socket at @path (vsock-zc-vhostd's
+ * PATH.seqpacket): "CONNECT PORT\n" is one message and so is the reply;
+ * after it each message is one vsock message. Returns a connected,
+ * blocking SOCK_SEQPACKET socket or -errno (-EPROTOTYPE: @path is not a
+ * SOCK_SEQPACKET socket).
+ */
+int vsockzc_hybrid_connect_seqpacket(const char *path, uint32_t port,
+				     int timeout_ms, uint32_t *hostport);
+
+/*
  * Sockets and features
  * --------------------
  */

@@ -145,8 +145,31 @@ static int hybrid_reply(int fd, const struct timespec *end, uint32_t *hostport)
 	return -ECONNREFUSED;
 }
 
-int vsockzc_hybrid_connect(const char *path, uint32_t port, int timeout_ms,
-			   uint32_t *hostport)
+/* SOCK_SEQPACKET: the reply is one message. */
+static int hybrid_reply_msg(int fd, const struct timespec *end,
+			    uint32_t *hostport)
+{
+	char line[32];
+	ssize_t r;
+	int ret;
+
+	for (;;) {
+		ret = wait_fd(fd, POLLIN, end);
+		if (ret)
+			return ret;
+		r = recv(fd, line, sizeof(line), MSG_TRUNC);
+		if (r >= 0 || (errno != EINTR && errno != EAGAIN))
+			break;
+	}
+	if (r < 0)
+		return -errno;
+	if (r == 0 || r > (ssize_t)sizeof(line))
+		return -ECONNREFUSED;
+	return vsockzc_parse_hybrid_reply(line, (size_t)r, hostport);
+}
+
+static int hybrid_connect(const char *path, int type, uint32_t port,
+			  int timeout_ms, uint32_t *hostport)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct timespec end, *endp = NULL;
@@ -168,7 +191,7 @@ int vsockzc_hybrid_connect(const char *path, uint32_t port, int timeout_ms,
 		endp = &end;
 	}
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
@@ -190,13 +213,16 @@ int vsockzc_hybrid_connect(const char *path, uint32_t port, int timeout_ms,
 	}
 
 	len = snprintf(req, sizeof(req), "CONNECT %" PRIu32 "\n", port);
-	/* A fresh socket has room for a few bytes: this write is whole. */
+	/* A fresh socket has room for a few bytes: this write is whole,
+	 * and on SOCK_SEQPACKET one message.
+	 */
 	errno = 0;
 	if (write(fd, req, (size_t)len) != len) {
 		ret = errno ? -errno : -EIO;
 		goto fail;
 	}
-	ret = hybrid_reply(fd, endp, hostport);
+	ret = type == SOCK_SEQPACKET ? hybrid_reply_msg(fd, endp, hostport) :
+				       hybrid_reply(fd, endp, hostport);
 	if (ret)
 		goto fail;
 
@@ -209,4 +235,16 @@ int vsockzc_hybrid_connect(const char *path, uint32_t port, int timeout_ms,
 fail:
 	close(fd);
 	return ret;
+}
+
+int vsockzc_hybrid_connect(const char *path, uint32_t port, int timeout_ms,
+			   uint32_t *hostport)
+{
+	return hybrid_connect(path, SOCK_STREAM, port, timeout_ms, hostport);
+}
+
+int vsockzc_hybrid_connect_seqpacket(const char *path, uint32_t port,
+				     int timeout_ms, uint32_t *hostport)
+{
+	return hybrid_connect(path, SOCK_SEQPACKET, port, timeout_ms, hostport);
 }

@@ -655,6 +655,33 @@ static void set_blocking(int fd, bool block)
 		err(EXIT_FAILURE, "fcntl");
 }
 
+/*
+ * --seqpacket to unix:PATH:PORT: PATH.seqpacket, where vsock-zc-vhostd
+ * has its SOCK_SEQPACKET endpoint, if it is there; else PATH itself.
+ */
+static int hybrid_seqpacket(struct ctl *ctl, const char *what)
+{
+	char path[sizeof(ctl->ep.path) + 16];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s.seqpacket", ctl->ep.path);
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		fd = vsockzc_hybrid_connect_seqpacket(path, ctl->ep.port,
+						      ctl->timeout_ms, NULL);
+		if (fd >= 0 && ctl->verbose)
+			warnx("%s: SOCK_SEQPACKET through %s", what, path);
+		return fd;
+	}
+	fd = vsockzc_hybrid_connect_seqpacket(ctl->ep.path, ctl->ep.port,
+					      ctl->timeout_ms, NULL);
+	if (fd == -EPROTOTYPE)
+		errx(VC_EXIT_NOTSUPP, "%s: no SOCK_SEQPACKET endpoint: %s is "
+		     "a SOCK_STREAM socket and there is no %s", what,
+		     ctl->ep.path, path);
+	return fd;
+}
+
 static int do_connect(struct ctl *ctl)
 {
 	char what[sizeof(ctl->ep.path) + 64];
@@ -666,7 +693,8 @@ static int do_connect(struct ctl *ctl)
 	if (ctl->ep.type == VSOCKZC_EP_UNIX) {
 		snprintf(what, sizeof(what), "unix:%s:%u", ctl->ep.path,
 			 ctl->ep.port);
-		fd = vsockzc_hybrid_connect(ctl->ep.path, ctl->ep.port,
+		fd = ctl->seqpacket ? hybrid_seqpacket(ctl, what) :
+		     vsockzc_hybrid_connect(ctl->ep.path, ctl->ep.port,
 					    ctl->timeout_ms, NULL);
 		if (fd < 0)
 			connect_failed(ctl, -fd, what);
@@ -751,7 +779,9 @@ static void print_endpoints(struct ctl *ctl, int fd)
 	if (!ctl->verbose)
 		return;
 	if (ctl->ep.type == VSOCKZC_EP_UNIX && !ctl->listen) {
-		warnx("connected to unix:%s:%u", ctl->ep.path, ctl->ep.port);
+		warnx("connected to unix:%s:%u (%s)", ctl->ep.path,
+		      ctl->ep.port,
+		      ctl->seqpacket ? "SOCK_SEQPACKET" : "SOCK_STREAM");
 	} else {
 		sl = sizeof(sa);
 		if (getsockname(fd, (struct sockaddr *)&sa, &sl) < 0 ||
