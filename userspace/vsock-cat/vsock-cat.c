@@ -138,6 +138,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	fputs(" -Z, --zerocopy <mode>    data paths: auto (default), on or off\n", out);
 	fputs("     --stats              print transfer statistics on standard error\n", out);
 	fputs("     --progress           show progress on standard error even if not a terminal\n", out);
+	fputs("     --no-progress        never show progress\n", out);
 	fputs(" -v, --verbose            print the local CID, the addresses and the data paths\n", out);
 
 	fputs("\n", out);
@@ -1021,6 +1022,28 @@ static int parse_timeout(const char *s)
 	return (int)(v * 1000);
 }
 
+/* @fd is a terminal, the one @tty is. */
+static bool on_tty(int fd, const struct stat *tty)
+{
+	struct stat st;
+
+	return isatty(fd) && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
+	       st.st_rdev == tty->st_rdev;
+}
+
+/*
+ * Progress by default: on a terminal stderr, but not in an interactive
+ * session, where standard input or output is that terminal too.
+ */
+static bool progress_default(void)
+{
+	struct stat tty;
+
+	if (!isatty(STDERR_FILENO) || fstat(STDERR_FILENO, &tty) < 0)
+		return false;
+	return !on_tty(STDIN_FILENO, &tty) && !on_tty(STDOUT_FILENO, &tty);
+}
+
 static void print_local_cid(void)
 {
 	uint32_t cid;
@@ -1042,6 +1065,7 @@ int main(int argc, char **argv)
 		OPT_SEQPACKET,
 		OPT_STATS,
 		OPT_PROGRESS,
+		OPT_NO_PROGRESS,
 	};
 	static const struct option longopts[] = {
 		{ "listen",	no_argument,		NULL, 'l' },
@@ -1053,6 +1077,7 @@ int main(int argc, char **argv)
 		{ "zerocopy",	required_argument,	NULL, 'Z' },
 		{ "stats",	no_argument,		NULL, OPT_STATS },
 		{ "progress",	no_argument,		NULL, OPT_PROGRESS },
+		{ "no-progress", no_argument,		NULL, OPT_NO_PROGRESS },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
@@ -1064,7 +1089,7 @@ int main(int argc, char **argv)
 		.recv = { .name = "receive" },
 	};
 	struct sigaction sa = { .sa_handler = on_sigint };
-	int c, ret, lfd, rc;
+	int c, ret, lfd, rc, progress = -1;
 
 	setlocale(LC_ALL, "");
 	atexit(close_stdout);
@@ -1104,7 +1129,8 @@ int main(int argc, char **argv)
 			ctl.stats = 1;
 			break;
 		case OPT_PROGRESS:
-			ctl.progress = 1;
+		case OPT_NO_PROGRESS:
+			progress = c == OPT_PROGRESS;
 			break;
 		case 'v':
 			ctl.verbose = 1;
@@ -1143,8 +1169,7 @@ int main(int argc, char **argv)
 		     argv[optind], ctl.listen ? "[CID:]PORT" :
 		     "CID:PORT or unix:PATH:PORT");
 
-	if (isatty(STDERR_FILENO))
-		ctl.progress = 1;
+	ctl.progress = progress < 0 ? progress_default() : progress;
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
