@@ -1019,7 +1019,23 @@ static int parse_timeout(const char *s)
 	v = strtod(s, &end);
 	if (!*s || *end || errno || !isfinite(v) || v < 0 || v > INT_MAX / 1000)
 		errx(EXIT_FAILURE, "invalid timeout: '%s'", s);
-	return (int)(v * 1000);
+	/* -w 0: no limit, as timeout(1) has it */
+	return v == 0 ? -1 : (int)(v * 1000);
+}
+
+/* @ms as seconds, plainly: "1000", "0.5", "2.25". */
+static void seconds_str(int ms, char *buf, size_t len)
+{
+	size_t n;
+
+	if (ms % 1000 == 0) {
+		snprintf(buf, len, "%d", ms / 1000);
+		return;
+	}
+	snprintf(buf, len, "%d.%03d", ms / 1000, ms % 1000);
+	n = strlen(buf);
+	while (n && buf[n - 1] == '0')
+		buf[--n] = '\0';
 }
 
 /* @fd is a terminal, the one @tty is. */
@@ -1090,6 +1106,7 @@ int main(int argc, char **argv)
 	};
 	struct sigaction sa = { .sa_handler = on_sigint };
 	int c, ret, lfd, rc, progress = -1;
+	char secs[32];
 
 	setlocale(LC_ALL, "");
 	atexit(close_stdout);
@@ -1169,6 +1186,12 @@ int main(int argc, char **argv)
 		     argv[optind], ctl.listen ? "[CID:]PORT" :
 		     "CID:PORT or unix:PATH:PORT");
 
+	/* CID any (4294967295) names no peer: connect() would try it */
+	if (!ctl.listen && ctl.ep.type == VSOCKZC_EP_VSOCK &&
+	    ctl.ep.vm.svm_cid == VMADDR_CID_ANY)
+		errx(VC_EXIT_NOTSUPP, "'%s': cannot connect to CID any; give "
+		     "the peer's CID (a number, host, local or hypervisor)",
+		     argv[optind]);
 	ctl.progress = progress < 0 ? progress_default() : progress;
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sa.sa_mask);
@@ -1184,9 +1207,10 @@ int main(int argc, char **argv)
 	lfd = do_listen(&ctl);
 	do {
 		c = do_accept(&ctl, lfd);
-		if (c < 0)
-			errx(VC_EXIT_CONNECT, "no connection within %.3g s",
-			     ctl.timeout_ms / 1000.0);
+		if (c < 0) {
+			seconds_str(ctl.timeout_ms, secs, sizeof(secs));
+			errx(VC_EXIT_CONNECT, "no connection within %s s", secs);
+		}
 		rc = run_connection(&ctl, c);
 		/* with -k, only a broken stdout ends the loop */
 		if (ctl.keep && rc != VC_EXIT_OUTPUT)
