@@ -1813,8 +1813,10 @@ static void parse_ep(const char *s, bool listen, struct ep *ep)
 		ret = listen ? -EINVAL : 0;
 	} else if (strncmp(s, "tcp-listen:", 11) == 0) {
 		ep->listen = true;
+		ep->kind = EP_TCP;
 		ret = parse_tcp(s + 11, ep, true);
 	} else if (strncmp(s, "tcp:", 4) == 0) {
+		ep->kind = EP_TCP;
 		ret = parse_tcp(s + 4, ep, listen);
 	} else if (strncmp(s, "unix:", 5) == 0 && !strchr(s + 5, ':')) {
 		p = s + 5;
