@@ -1644,9 +1644,12 @@ static int run_exec(struct ctl *ctl, int fd)
 
 	if (ctl->pty) {
 		m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (m < 0 && errno == ENOENT)
+			errx(EXIT_FAILURE, "--pty: no /dev/ptmx: is devpts "
+			     "mounted on /dev/pts?");
 		if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
 		    !(name = ptsname(m)))
-			err(EXIT_FAILURE, "pty");
+			err(EXIT_FAILURE, "--pty: pseudo-terminal");
 	} else if (ctl->idle_ms >= 0 &&
 		   socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		err(EXIT_FAILURE, "socketpair");
