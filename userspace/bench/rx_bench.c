@@ -52,6 +52,7 @@ struct ctl {
 	bool server;
 	enum rx_mode rx;
 	bool check;		/* checksum the payload in user space */
+	bool split_cpu;		/* time fills and releases */
 	uint32_t cid, port;
 	unsigned long long mb, tx_pages, rx_pages, loop;
 	size_t page;
@@ -64,6 +65,8 @@ struct rx_state {
 	uint64_t bytes;		/* payload bytes, without the header */
 	uint64_t calls;		/* receive calls: read, fill or splice */
 	bool check;
+	bool split_cpu;		/* --split-cpu: time fills and releases */
+	double fill_cpu, release_cpu;
 	struct rx_sum sum;
 };
 
@@ -98,6 +101,10 @@ static void __attribute__((__noreturn__)) usage(void)
 	      "                      checks the byte count only\n"
 	      " -n, --no-check       client: count the bytes without reading them,\n"
 	      "                      as the RFC's client did (mapped: walk page 0)\n"
+	      "     --split-cpu      mapped client: also print fill_cpu= and\n"
+	      "                      release_cpu=, the thread's CPU seconds in\n"
+	      "                      SO_VM_SOCKETS_MAP_RX and in madvise(), on a\n"
+	      "                      second line (costs two clock reads a call)\n"
 	      "\n"
 	      " -h, --help           display this help\n"
 	      " -V, --version        display version\n", stdout);
@@ -300,6 +307,15 @@ static void recv_read(int fd, size_t len, struct rx_state *st)
 	free(buf);
 }
 
+static double thread_cpu(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		err(EXIT_FAILURE, "clock_gettime");
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* The RFC's loop: fill the mapping, walk page 0's headers, release. */
 static void recv_map(int fd, size_t pages, size_t page, struct rx_state *st)
 {
@@ -316,7 +332,14 @@ static void recv_map(int fd, size_t pages, size_t page, struct rx_state *st)
 		no_map_rx(-ret, "mmap");
 	if (ret < 0)
 		fail_errno(-ret, "mmap of the socket");
-	while ((n = vsockzc_ring_fill(&r, fd)) != 0) {
+	for (;;) {
+		double t = st->split_cpu ? thread_cpu() : 0;
+
+		n = vsockzc_ring_fill(&r, fd);
+		if (st->split_cpu)
+			st->fill_cpu += thread_cpu() - t;
+		if (n == 0)
+			break;
 		if (n == -EAGAIN) {
 			/* data the kernel would not map: read it by copy */
 			if (!copy)
@@ -340,7 +363,10 @@ static void recv_map(int fd, size_t pages, size_t page, struct rx_state *st)
 		if (walked != (uint64_t)n)
 			errx(EXIT_FAILURE, "page 0 lists %" PRIu64 " bytes, the "
 			     "kernel mapped %zd", walked, n);
+		t = st->split_cpu ? thread_cpu() : 0;
 		ret = vsockzc_ring_release(&r);
+		if (st->split_cpu)
+			st->release_cpu += thread_cpu() - t;
 		if (ret < 0)
 			fail_errno(-ret, "madvise(MADV_DONTNEED)");
 	}
@@ -413,6 +439,7 @@ static int run_client(const struct ctl *c)
 	memset(&st, 0, sizeof(st));
 	rx_sum_init(&st.sum);
 	st.check = c->check && c->rx != RX_SPLICE;
+	st.split_cpu = c->split_cpu && c->rx == RX_MAP;
 	fd = vsock_socket();
 	/* the RFC: opt in before connect() */
 	if (c->rx == RX_MAP && (ret = vsockzc_enable_map_rx(fd)) < 0) {
@@ -464,12 +491,15 @@ static int run_client(const struct ctl *c)
 	       counter(s, sizeof(s), have, zs.rx_spliced_bytes),
 	       counter(k, sizeof(k), have, zs.rx_copied_bytes),
 	       st.check ? "ok" : "n/a", cpu, st.calls);
+	if (st.split_cpu)
+		printf("fill_cpu=%.3f release_cpu=%.3f\n", st.fill_cpu,
+		       st.release_cpu);
 	return EXIT_SUCCESS;
 }
 
 int main(int argc, char **argv)
 {
-	enum { OPT_MB = CHAR_MAX + 1, OPT_TX, OPT_RX, OPT_LOOP };
+	enum { OPT_MB = CHAR_MAX + 1, OPT_TX, OPT_RX, OPT_LOOP, OPT_SPLIT_CPU };
 	static const struct option longopts[] = {
 		{ "mode",	required_argument,	NULL, 'm' },
 		{ "port",	required_argument,	NULL, 'p' },
@@ -481,6 +511,7 @@ int main(int argc, char **argv)
 		{ "zerocopy",	no_argument,		NULL, 'z' },
 		{ "splice",	no_argument,		NULL, 's' },
 		{ "no-check",	no_argument,		NULL, 'n' },
+		{ "split-cpu",	no_argument,		NULL, OPT_SPLIT_CPU },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -532,6 +563,10 @@ int main(int argc, char **argv)
 		case 'n':
 			c.check = false;
 			client_opt = "--no-check";
+			break;
+		case OPT_SPLIT_CPU:
+			c.split_cpu = true;
+			client_opt = "--split-cpu";
 			break;
 		case 'h':
 			usage();
