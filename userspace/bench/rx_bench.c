@@ -53,6 +53,7 @@ struct ctl {
 	enum rx_mode rx;
 	bool check;		/* checksum the payload in user space */
 	bool split_cpu;		/* time fills and releases */
+	bool madvise;		/* madvise() each fill's pages back */
 	uint32_t cid, port;
 	unsigned long long mb, tx_pages, rx_pages, loop;
 	size_t page;
@@ -105,6 +106,8 @@ static void __attribute__((__noreturn__)) usage(void)
 	      "                      release_cpu=, the thread's CPU seconds in\n"
 	      "                      SO_VM_SOCKETS_MAP_RX and in madvise(), on a\n"
 	      "                      second line (costs two clock reads a call)\n"
+	      "     --madvise        mapped client: give each fill's pages back with\n"
+	      "                      madvise(), not with VSOCK_MAP_RX_F_RELEASE\n"
 	      "\n"
 	      " -h, --help           display this help\n"
 	      " -V, --version        display version\n", stdout);
@@ -317,7 +320,8 @@ static double thread_cpu(void)
 }
 
 /* The RFC's loop: fill the mapping, walk page 0's headers, release. */
-static void recv_map(int fd, size_t pages, size_t page, struct rx_state *st)
+static void recv_map(int fd, size_t pages, size_t page, bool madvise_each,
+		     struct rx_state *st)
 {
 	struct vsockzc_ring r;
 	struct vsockzc_ring_iter it;
@@ -332,6 +336,8 @@ static void recv_map(int fd, size_t pages, size_t page, struct rx_state *st)
 		no_map_rx(-ret, "mmap");
 	if (ret < 0)
 		fail_errno(-ret, "mmap of the socket");
+	if (madvise_each)
+		r.map_flags &= ~VSOCK_MAP_RX_F_RELEASE;
 	for (;;) {
 		double t = st->split_cpu ? thread_cpu() : 0;
 
@@ -363,12 +369,15 @@ static void recv_map(int fd, size_t pages, size_t page, struct rx_state *st)
 		if (walked != (uint64_t)n)
 			errx(EXIT_FAILURE, "page 0 lists %" PRIu64 " bytes, the "
 			     "kernel mapped %zd", walked, n);
-		t = st->split_cpu ? thread_cpu() : 0;
-		ret = vsockzc_ring_release(&r);
-		if (st->split_cpu)
-			st->release_cpu += thread_cpu() - t;
-		if (ret < 0)
-			fail_errno(-ret, "madvise(MADV_DONTNEED)");
+		if (madvise_each) {
+			/* as before VSOCK_MAP_RX_F_RELEASE */
+			t = st->split_cpu ? thread_cpu() : 0;
+			ret = vsockzc_ring_release(&r);
+			if (st->split_cpu)
+				st->release_cpu += thread_cpu() - t;
+			if (ret < 0)
+				fail_errno(-ret, "madvise(MADV_DONTNEED)");
+		}
 	}
 	vsockzc_ring_unmap(&r);
 	free(copy);
@@ -459,7 +468,7 @@ static int run_client(const struct ctl *c)
 	if (c->rx == RX_READ)
 		recv_read(fd, len, &st);
 	else if (c->rx == RX_MAP)
-		recv_map(fd, c->rx_pages, c->page, &st);
+		recv_map(fd, c->rx_pages, c->page, c->madvise, &st);
 	else
 		recv_splice(fd, len, &st);
 	secs = now() - t0;
@@ -499,7 +508,8 @@ static int run_client(const struct ctl *c)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_MB = CHAR_MAX + 1, OPT_TX, OPT_RX, OPT_LOOP, OPT_SPLIT_CPU };
+	enum { OPT_MB = CHAR_MAX + 1, OPT_TX, OPT_RX, OPT_LOOP, OPT_SPLIT_CPU,
+	       OPT_MADVISE };
 	static const struct option longopts[] = {
 		{ "mode",	required_argument,	NULL, 'm' },
 		{ "port",	required_argument,	NULL, 'p' },
@@ -512,6 +522,7 @@ int main(int argc, char **argv)
 		{ "splice",	no_argument,		NULL, 's' },
 		{ "no-check",	no_argument,		NULL, 'n' },
 		{ "split-cpu",	no_argument,		NULL, OPT_SPLIT_CPU },
+		{ "madvise",	no_argument,		NULL, OPT_MADVISE },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -567,6 +578,10 @@ int main(int argc, char **argv)
 		case OPT_SPLIT_CPU:
 			c.split_cpu = true;
 			client_opt = "--split-cpu";
+			break;
+		case OPT_MADVISE:
+			c.madvise = true;
+			client_opt = "--madvise";
 			break;
 		case 'h':
 			usage();

@@ -36,7 +36,13 @@ struct vsock_map_rx {
 	__u64 addr;	/* in: mapping start */
 	__u32 len;	/* in: mapping length; out: payload bytes mapped */
 	__u32 pages;	/* out: data pages mapped after page 0 */
+	__u32 flags;	/* in: VSOCK_MAP_RX_F_* */
+	__u32 reserved;	/* 0 */
 };
+#endif
+#ifndef VSOCK_MAP_RX_F_RELEASE
+/* the call gives back what the last one mapped: no madvise() needed */
+# define VSOCK_MAP_RX_F_RELEASE (1U << 0)
 #endif
 #ifndef SO_VM_SOCKETS_ZC_STATS
 /* getsockopt: per-socket zero-copy counters */
@@ -310,6 +316,11 @@ struct vsockzc_ring {
 	size_t map_len;
 	size_t page_size;
 	size_t filled;		/* bytes of the mapping in use after fill */
+	/* flags of each fill: vsockzc_ring_map() sets
+	 * VSOCK_MAP_RX_F_RELEASE, so that the kernel gives the last fill's
+	 * pages back; clear it to have each fill madvise() them first.
+	 */
+	unsigned int map_flags;
 };
 
 /*
@@ -325,12 +336,14 @@ int vsockzc_ring_map(struct vsockzc_ring *r, int fd, size_t len);
  * mapped (0 at end of stream), -ENOPROTOOPT or -EOPNOTSUPP without
  * kernel support, -EAGAIN when data is waiting that the kernel did not
  * map (read it with recv()), or another -errno. Walk the result with
- * vsockzc_ring_iter_init(it, r->map, r->filled, r->page_size), then
- * call vsockzc_ring_release() before the next fill.
+ * vsockzc_ring_iter_init(it, r->map, r->filled, r->page_size). The
+ * next fill gives the pages back (see map_flags).
  */
 ssize_t vsockzc_ring_fill(struct vsockzc_ring *r, int fd);
 
-/* Give the mapped pages back (madvise(MADV_DONTNEED)). 0 or -errno. */
+/* Give the mapped pages back now (madvise(MADV_DONTNEED)), say before a
+ * long wait; the next fill would. 0 or -errno.
+ */
 int vsockzc_ring_release(struct vsockzc_ring *r);
 
 /* Undo vsockzc_ring_map(). */

@@ -77,6 +77,7 @@ int vsockzc_ring_map(struct vsockzc_ring *r, int fd, size_t len)
 	r->map = map;
 	r->map_len = len;
 	r->page_size = page;
+	r->map_flags = VSOCK_MAP_RX_F_RELEASE;
 	return 0;
 }
 
@@ -89,12 +90,20 @@ ssize_t vsockzc_ring_fill(struct vsockzc_ring *r, int fd)
 	char c;
 	ssize_t n;
 
+	/* Without the kernel's release, the last fill's pages go first. */
+	if (!(r->map_flags & VSOCK_MAP_RX_F_RELEASE)) {
+		int ret = vsockzc_ring_release(r);
+
+		if (ret < 0)
+			return ret;
+	}
 	r->filled = 0;
 	/* The kernel waits like recv(); a non-blocking socket needs poll(). */
 	for (;;) {
 		memset(&m, 0, sizeof(m));
 		m.addr = (uintptr_t)r->map;
 		m.len = (__u32)r->map_len;
+		m.flags = r->map_flags;
 		len = sizeof(m);
 		if (getsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_MAP_RX, &m, &len) == 0)
 			break;
