@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Logging and epoll helpers for vsock-zc-vhostd.
+ * Logging, epoll, number and socket helpers for vsock-zc-vhostd and
+ * vhost-vsock-sim.
  */
 #include <err.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include "vhostd.h"
 
@@ -89,4 +95,77 @@ void vhd_dispatch(struct vhd_ev *ev, uint32_t events)
 	case EV_SIGNAL:
 		break;
 	}
+}
+
+int vhd_parse_u64(const char *s, unsigned long long max,
+		  unsigned long long *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	if (errno || *end || *v > max)
+		return -ERANGE;
+	return 0;
+}
+
+/* 0 if a socket listens at @sa; -ECONNREFUSED if it is stale. */
+static int probe_unix(const struct sockaddr_un *sa, int type)
+{
+	int fd, ret = 0;
+
+	fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0)
+		ret = errno == EAGAIN || errno == EPROTOTYPE ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Listen on path. A stale socket there (connect() is refused) is
+ * replaced; one that a program serves, or anything else, is not.
+ * room: bytes to keep free in sun_path for the "_PORT" names beside it.
+ */
+int vhd_listen_unix(const char *path, int type, size_t room)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, ret;
+
+	if (strlen(path) >= sizeof(sa.sun_path) - room) {
+		warnx("%s: path too long", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			warnx("%s: exists and is not a socket", path);
+			return -1;
+		}
+		ret = probe_unix(&sa, type);
+		if (ret == 0) {
+			warnx("%s: in use: a program listens there (another vsock-zc-vhostd?)",
+			      path);
+			return -1;
+		}
+		if (ret != -ECONNREFUSED) {
+			errno = -ret;
+			warn("%s", path);
+			return -1;
+		}
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 128) < 0) {
+		warn("%s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
 }
