@@ -171,39 +171,11 @@ static void print_stats(struct vhd *d)
 		vhd_stats_print(&d->vms[i]);
 }
 
-static int run(struct vhd *d, int sfd)
+/* SIGUSR1: the statistics. */
+static void on_signal(struct vhd *d, int signo)
 {
-	struct vhd_ev sig_ev = { EV_SIGNAL };
-	struct signalfd_siginfo si;
-	struct epoll_event evs[1];
-	struct vhd_ev *ev;
-	int n;
-
-	if (vhd_epoll_add(d, sfd, EPOLLIN, &sig_ev) < 0)
-		return -1;
-	for (;;) {
-		/* One event at a time: a handler may free what others name. */
-		n = epoll_wait(d->epfd, evs, 1, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			warn("epoll_wait");
-			return -1;
-		}
-		ev = evs[0].data.ptr;
-		if (n == 1 && ev->kind != EV_SIGNAL) {
-			vhd_dispatch(ev, evs[0].events);
-		} else if (n == 1 && read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo == SIGUSR1) {
-				print_stats(d);
-				continue;
-			}
-			if (d->verbose)
-				print_stats(d);
-			return 0;
-		}
-		vhd_notify_all(d);
-	}
+	(void)signo;
+	print_stats(d);
 }
 
 int main(int argc, char **argv)
@@ -219,8 +191,6 @@ int main(int argc, char **argv)
 	struct vhd d = { .epfd = -1, .buf_alloc = 256 * 1024 };
 	unsigned long long v;
 	unsigned int i;
-	struct rlimit rl;
-	sigset_t mask;
 	char why[160], *spec;
 	int c, sfd, ret = EXIT_SETUP;
 
@@ -274,20 +244,9 @@ int main(int argc, char **argv)
 	check_unique(&d);
 
 	/* Room for VHD_MAX_CONNS host sockets per guest. */
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	d.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || d.epfd < 0)
-		err(EXIT_SETUP, "%s", sfd < 0 ? "signalfd" : "epoll_create1");
+	sfd = vhd_setup_loop(&d, SIGUSR1, 0);
+	if (sfd < 0)
+		return EXIT_SETUP;
 	for (i = 0; i < d.nvms; i++) {
 		struct vhd_vm *vm = &d.vms[i];
 
@@ -309,7 +268,9 @@ int main(int argc, char **argv)
 			(unsigned long long)vm->cid, vm->vu_path, vm->uds_path,
 			vm->seq_path);
 	}
-	ret = run(&d, sfd) ? EXIT_FAILURE : EXIT_SUCCESS;
+	ret = vhd_run(&d, sfd, on_signal) ? EXIT_FAILURE : EXIT_SUCCESS;
+	if (!ret && d.verbose)
+		print_stats(&d);
 out:
 	cleanup(&d);
 	return ret;

@@ -6,11 +6,14 @@
 #include <err.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -168,4 +171,64 @@ int vhd_listen_unix(const char *path, int type, size_t room)
 		return -1;
 	}
 	return fd;
+}
+
+int vhd_setup_loop(struct vhd *d, int sig1, ...)
+{
+	struct rlimit rl;
+	sigset_t mask;
+	va_list ap;
+	int sfd, s;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	va_start(ap, sig1);
+	for (s = sig1; s; s = va_arg(ap, int))
+		sigaddset(&mask, s);
+	va_end(ap);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || d->epfd < 0) {
+		warn("%s", sfd < 0 ? "signalfd" : "epoll_create1");
+		return -1;
+	}
+	return sfd;
+}
+
+int vhd_run(struct vhd *d, int sfd, void (*on_signal)(struct vhd *d, int signo))
+{
+	struct vhd_ev sig_ev = { EV_SIGNAL };
+	struct signalfd_siginfo si;
+	struct epoll_event evs[1];
+	struct vhd_ev *ev;
+	int n;
+
+	if (vhd_epoll_add(d, sfd, EPOLLIN, &sig_ev) < 0)
+		return -1;
+	for (;;) {
+		/* One event at a time: a handler may free what others name. */
+		n = epoll_wait(d->epfd, evs, 1, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			warn("epoll_wait");
+			return -1;
+		}
+		ev = evs[0].data.ptr;
+		if (n == 1 && ev->kind != EV_SIGNAL) {
+			vhd_dispatch(ev, evs[0].events);
+		} else if (n == 1 && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
+				return 0;
+			on_signal(d, si.ssi_signo);
+		}
+		vhd_notify_all(d);
+	}
 }

@@ -258,6 +258,16 @@ int vhd_parse_u64(const char *s, unsigned long long max,
  */
 int vhd_listen_unix(const char *path, int type, size_t room);
 
+/*
+ * util.c: the event loop. vhd_setup_loop() raises RLIMIT_NOFILE,
+ * ignores SIGPIPE, blocks SIGINT, SIGTERM and the signals given (a list
+ * ended by 0) and creates d->epfd; it returns a signalfd for them, or
+ * -1 after a message. vhd_run() serves events until SIGINT or SIGTERM
+ * (0) or an error (-1), and hands the other signals to on_signal.
+ */
+int vhd_setup_loop(struct vhd *d, int sig1, ...);
+int vhd_run(struct vhd *d, int sfd, void (*on_signal)(struct vhd *d, int signo));
+
 /* util.c: epoll helpers. */
 int vhd_epoll_add(struct vhd *d, int fd, uint32_t events, struct vhd_ev *ev);
 int vhd_epoll_mod(struct vhd *d, int fd, uint32_t events, struct vhd_ev *ev);

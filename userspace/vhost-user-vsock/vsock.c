@@ -1253,7 +1253,8 @@ void vhd_stats_print(const struct vhd_vm *vm)
 {
 	const struct vhd_stats *s = &vm->stats;
 
-	fprintf(stderr, "vsock-zc-vhostd: cid %llu: tx %lu pkts %llu bytes, rx %lu pkts %llu bytes, interrupts rx %lu tx %lu, credit requests %lu, RX ring empty %lu, conns %lu opened %lu reset, errors: chains %lu, packets %lu, credit %lu, unknown conn %lu, rst dropped %lu, vq %lu/%lu\n",
+	fprintf(stderr, "%s: cid %llu: tx %lu pkts %llu bytes, rx %lu pkts %llu bytes, interrupts rx %lu tx %lu, credit requests %lu, RX ring empty %lu, conns %lu opened %lu reset, errors: chains %lu, packets %lu, credit %lu, unknown conn %lu, rst dropped %lu, vq %lu/%lu\n",
+		program_invocation_short_name,
 		(unsigned long long)vm->cid, s->tx_pkts, s->tx_bytes,
 		s->rx_pkts, s->rx_bytes, vm->vq[VHD_RXQ].notifies,
 		vm->vq[VHD_TXQ].notifies, s->credit_requests, s->rx_no_buffers,
