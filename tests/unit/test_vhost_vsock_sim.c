@@ -13,23 +13,7 @@
 #include <unistd.h>
 
 #include "sim.h"
-
-static unsigned int t_n, t_failed;
-
-static void t_ok(int cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void t_ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %u - ", cond ? "" : "not ", ++t_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!cond)
-		t_failed++;
-}
+#include "tap.h"
 
 struct pair {
 	struct vhd d;
