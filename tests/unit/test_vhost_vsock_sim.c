@@ -119,6 +119,12 @@ static void rx_case(const char *name, enum sim_rx_layout layout,
 	t_ok(r == 1 && dc.head == gc.head, "%s: a reposted buffer reaches the device", name);
 	vhd_chain_free(&dc);
 	vhd_chain_free(&gc);
+	sim_free(&p->g);
+	for (i = 0; i < 2; i++) {
+		close(p->g.q[i].kick_fd);
+		close(p->g.q[i].call_fd);
+		close(p->g.q[i].err_fd);
+	}
 	free(p->g.mem);
 	free(p);
 	free(pkt);
@@ -175,6 +181,12 @@ static void tx_case(const char *name, uint32_t tx_seg, uint32_t len,
 		vhd_chain_free(&more[i]);
 	vhd_chain_free(&dc);
 	vhd_chain_free(&gc);
+	sim_free(&p->g);
+	for (i = 0; i < 2; i++) {
+		close(p->g.q[i].kick_fd);
+		close(p->g.q[i].call_fd);
+		close(p->g.q[i].err_fd);
+	}
 	free(p->g.mem);
 	free(p);
 }

@@ -491,3 +491,20 @@ void sim_read_errs(struct sim_guest *g)
 		if (read(g->q[i].err_fd, &n, sizeof(n)) == sizeof(n))
 			g->q[i].errs += n;
 }
+
+void sim_free(struct sim_guest *g)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		struct sim_queue *q = &g->q[i];
+
+		free(q->biov);
+		free(q->at_device);
+		free(q->pending);
+		free(q->free);
+		q->biov = NULL;
+		q->at_device = NULL;
+		q->pending = q->free = NULL;
+	}
+}

@@ -75,6 +75,8 @@ struct sim_guest {
 /* Lay out rings and buffers in g->mem (mem == NULL: size only). */
 size_t sim_layout(struct sim_guest *g, const struct sim_opts *o, void *mem);
 void sim_attach(struct sim_guest *g);
+/* Free what sim_layout() allocated (not the memory itself). */
+void sim_free(struct sim_guest *g);
 void sim_post_rx(struct sim_guest *g);
 void sim_set_rx_paused(struct sim_guest *g, bool paused);
 void sim_read_errs(struct sim_guest *g);
