@@ -539,7 +539,8 @@ static bool host_packet(struct vhd_vm *vm, const struct vhd_chain *ch,
 			int n = snprintf(line, sizeof(line), "CONNECT %u",
 					 c->gport);
 
-			host_refused(vm, c->type, line, n,
+			host_refused(vm, c->type, line, n, vm->guest_side ?
+				     "the host refused the port (does anything listen on it?)" :
 				     "the guest refused the port (does anything listen on it?)");
 		}
 		conn_free(c);
