@@ -280,10 +280,11 @@ static void print_stats(struct vhd *d, struct sim_guest *gs)
 		for (b = 0; b < tx->nbufs; b++)
 			tx_out += tx->at_device[b];
 		vhd_stats_print(g->vm);
-		fprintf(stderr, "%s: cid %llu: kicks rx %lu tx %lu, kernel errors rx %llu tx %llu, bad used entries %lu, TX chains at the kernel %u of %u, RX buffers held back %u (at most %u)%s\n",
+		fprintf(stderr, "%s: cid %llu: kicks rx %lu tx %lu, kernel errors rx %llu tx %llu, bad used entries %lu, double posts %lu, TX chains at the kernel %u of %u, RX buffers held back %u (at most %u)%s\n",
 			program_invocation_short_name,
 			(unsigned long long)g->vm->cid, rx->kicks, tx->kicks,
 			rx->errs, tx->errs, rx->bad_used + tx->bad_used,
+			rx->double_posts,
 			tx_out, tx->nbufs, rx->npending, rx->max_pending,
 			g->rx_paused ? ", RX posting paused" : "");
 	}

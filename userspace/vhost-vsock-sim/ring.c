@@ -326,6 +326,11 @@ static void rx_unpop(struct vhd_vq *vq)
 
 static void rx_post(struct sim_queue *q, uint16_t head)
 {
+	if (q->at_device[head / q->per_buf]) {
+		/* posted twice: a bug of ours, which would corrupt data */
+		q->double_posts++;
+		return;
+	}
 	q->at_device[head / q->per_buf] = true;
 	q_publish(q, head);
 }

@@ -58,7 +58,7 @@ struct sim_queue {
 	/* TX: free buffers, a FIFO (pop takes the head) */
 	uint16_t *free;
 	unsigned int free_head, free_count;
-	unsigned long kicks, bad_used;
+	unsigned long kicks, bad_used, double_posts;
 	unsigned long long errs;	/* vq_err() events (SET_VRING_ERR) */
 };
 
