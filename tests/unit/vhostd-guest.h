@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "vring.h"
+#include "tap.h"
 
 #define G_BASE		0x100000ull	/* guest physical base */
 #define G_UVA		0x7f0000000000ull
@@ -26,23 +27,6 @@ struct gring {
 	uint16_t avail_idx, used_seen;
 	uint16_t next_desc;
 };
-
-static unsigned int t_n, t_failed;
-
-static void t_ok(int cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void t_ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %u - ", cond ? "" : "not ", ++t_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!cond)
-		t_failed++;
-}
 
 static uint8_t *g_mem;
 

@@ -55,20 +55,6 @@ static void __attribute__((__noreturn__)) usage(void)
 	exit(EXIT_SUCCESS);
 }
 
-static int parse_u64(const char *s, unsigned long long max,
-		     unsigned long long *v)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	if (errno || *end || *v > max)
-		return -ERANGE;
-	return 0;
-}
-
 /* The keys of --vm, in the order of vm_path(). */
 static const char *const vm_keys[] = { "socket", "uds", "seqpacket", "cid" };
 #define VM_NPATHS	3
@@ -114,7 +100,7 @@ static int parse_vm(char *spec, struct vhd_vm *vm, char *why, size_t len)
 		}
 		if (k < VM_NPATHS) {
 			*vm_path(vm, k) = val;
-		} else if (parse_u64(val, UINT32_MAX - 1, &cid) || cid < 3) {
+		} else if (vhd_parse_u64(val, UINT32_MAX - 1, &cid) || cid < 3) {
 			snprintf(why, len, "'%s': the CID must be a number from 3 to 4294967294",
 				 tok);
 			return -1;
@@ -161,65 +147,6 @@ static void check_unique(struct vhd *d)
 						     (unsigned long long)d->vms[i].cid);
 }
 
-/* 0 if a socket listens at @sa; -ECONNREFUSED if it is stale. */
-static int probe_unix(const struct sockaddr_un *sa, int type)
-{
-	int fd, ret = 0;
-
-	fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0)
-		ret = errno == EAGAIN || errno == EPROTOTYPE ? 0 : -errno;
-	close(fd);
-	return ret;
-}
-
-/*
- * Listen on path. A stale socket there (connect() is refused) is
- * replaced; one that a program serves, or anything else, is not.
- * room: bytes to keep free in sun_path for the "_PORT" names beside it.
- */
-static int listen_unix(const char *path, int type, size_t room)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	int fd, ret;
-
-	if (strlen(path) >= sizeof(sa.sun_path) - room) {
-		warnx("%s: path too long", path);
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			warnx("%s: exists and is not a socket", path);
-			return -1;
-		}
-		ret = probe_unix(&sa, type);
-		if (ret == 0) {
-			warnx("%s: in use: a program listens there (another vsock-zc-vhostd?)",
-			      path);
-			return -1;
-		}
-		if (ret != -ECONNREFUSED) {
-			errno = -ret;
-			warn("%s", path);
-			return -1;
-		}
-		unlink(path);
-	}
-	fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 128) < 0) {
-		warn("%s", path);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static void cleanup(struct vhd *d)
 {
 	unsigned int i;
@@ -244,39 +171,11 @@ static void print_stats(struct vhd *d)
 		vhd_stats_print(&d->vms[i]);
 }
 
-static int run(struct vhd *d, int sfd)
+/* SIGUSR1: the statistics. */
+static void on_signal(struct vhd *d, int signo)
 {
-	struct vhd_ev sig_ev = { EV_SIGNAL };
-	struct signalfd_siginfo si;
-	struct epoll_event evs[1];
-	struct vhd_ev *ev;
-	int n;
-
-	if (vhd_epoll_add(d, sfd, EPOLLIN, &sig_ev) < 0)
-		return -1;
-	for (;;) {
-		/* One event at a time: a handler may free what others name. */
-		n = epoll_wait(d->epfd, evs, 1, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			warn("epoll_wait");
-			return -1;
-		}
-		ev = evs[0].data.ptr;
-		if (n == 1 && ev->kind != EV_SIGNAL) {
-			vhd_dispatch(ev, evs[0].events);
-		} else if (n == 1 && read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo == SIGUSR1) {
-				print_stats(d);
-				continue;
-			}
-			if (d->verbose)
-				print_stats(d);
-			return 0;
-		}
-		vhd_notify_all(d);
-	}
+	(void)signo;
+	print_stats(d);
 }
 
 int main(int argc, char **argv)
@@ -292,8 +191,6 @@ int main(int argc, char **argv)
 	struct vhd d = { .epfd = -1, .buf_alloc = 256 * 1024 };
 	unsigned long long v;
 	unsigned int i;
-	struct rlimit rl;
-	sigset_t mask;
 	char why[160], *spec;
 	int c, sfd, ret = EXIT_SETUP;
 
@@ -318,7 +215,7 @@ int main(int argc, char **argv)
 			d.nvms++;
 			break;
 		case 'b':
-			if (parse_u64(optarg, 1u << 30, &v) || v < 4096) {
+			if (vhd_parse_u64(optarg, 1u << 30, &v) || v < 4096) {
 				warnx("bad --buf-size '%s' (4096 to 1073741824)",
 				      optarg);
 				cli_try_help();
@@ -347,30 +244,19 @@ int main(int argc, char **argv)
 	check_unique(&d);
 
 	/* Room for VHD_MAX_CONNS host sockets per guest. */
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	d.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || d.epfd < 0)
-		err(EXIT_SETUP, "%s", sfd < 0 ? "signalfd" : "epoll_create1");
+	sfd = vhd_setup_loop(&d, SIGUSR1, 0);
+	if (sfd < 0)
+		return EXIT_SETUP;
 	for (i = 0; i < d.nvms; i++) {
 		struct vhd_vm *vm = &d.vms[i];
 
-		vm->vu_listen_fd = listen_unix(vm->vu_path, SOCK_STREAM, 0);
+		vm->vu_listen_fd = vhd_listen_unix(vm->vu_path, SOCK_STREAM, 0);
 		if (vm->vu_listen_fd < 0)
 			goto out;
-		vm->uds_fd = listen_unix(vm->uds_path, SOCK_STREAM, 12);
+		vm->uds_fd = vhd_listen_unix(vm->uds_path, SOCK_STREAM, 12);
 		if (vm->uds_fd < 0)
 			goto out;
-		vm->seq_fd = listen_unix(vm->seq_path, SOCK_SEQPACKET, 0);
+		vm->seq_fd = vhd_listen_unix(vm->seq_path, SOCK_SEQPACKET, 0);
 		if (vm->seq_fd < 0)
 			goto out;
 		if (vhd_epoll_add(&d, vm->vu_listen_fd, EPOLLIN,
@@ -382,7 +268,9 @@ int main(int argc, char **argv)
 			(unsigned long long)vm->cid, vm->vu_path, vm->uds_path,
 			vm->seq_path);
 	}
-	ret = run(&d, sfd) ? EXIT_FAILURE : EXIT_SUCCESS;
+	ret = vhd_run(&d, sfd, on_signal) ? EXIT_FAILURE : EXIT_SUCCESS;
+	if (!ret && d.verbose)
+		print_stats(&d);
 out:
 	cleanup(&d);
 	return ret;

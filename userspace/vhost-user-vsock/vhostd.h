@@ -148,9 +148,17 @@ struct vhd_rst {
 
 struct vhd;
 
+/*
+ * One guest. vsock-zc-vhostd is its device: the protocol code's "host"
+ * end is ours (VHD_HOST_CID, UNIX sockets here) and the peer is the
+ * guest. vhost-vsock-sim plays the guest to the kernel's vhost_vsock:
+ * with guest_side set, our end is the guest's CID and the peer is the
+ * host, and the queues are driven from the driver's side (vhd_vq_ops).
+ */
 struct vhd_vm {
 	struct vhd *d;
-	uint64_t cid;
+	uint64_t cid;			/* the guest's */
+	bool guest_side;		/* we are the guest (vhost-vsock-sim) */
 	char *vu_path;			/* vhost-user socket */
 	char *uds_path;			/* host endpoints */
 	char *seq_path;			/* the same, SOCK_SEQPACKET */
@@ -195,6 +203,17 @@ struct vhd {
 	int verbose;
 };
 
+/* Our end's CID, and the peer's. */
+static inline uint64_t vhd_local_cid(const struct vhd_vm *vm)
+{
+	return vm->guest_side ? vm->cid : VHD_HOST_CID;
+}
+
+static inline uint64_t vhd_peer_cid(const struct vhd_vm *vm)
+{
+	return vm->guest_side ? VHD_HOST_CID : vm->cid;
+}
+
 /* Logging: level 0 errors, 1 connections, 2 messages. */
 void vhd_log(const struct vhd *d, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -229,7 +248,27 @@ int vhd_vu_handle(struct vhd_vm *vm, uint32_t req, uint32_t flags,
 		  const void *payload, uint32_t size, int *fds,
 		  unsigned int nfds, void *reply, uint32_t *reply_size);
 
-/* main.c: epoll helpers. */
+/* util.c: a decimal number up to max; 0 or -errno. */
+int vhd_parse_u64(const char *s, unsigned long long max,
+		  unsigned long long *v);
+/*
+ * Listen on path (a stale socket there is replaced, a served one is
+ * not), keeping room bytes of sun_path free for "_PORT" names beside
+ * it. The fd, or -1 after a message.
+ */
+int vhd_listen_unix(const char *path, int type, size_t room);
+
+/*
+ * util.c: the event loop. vhd_setup_loop() raises RLIMIT_NOFILE,
+ * ignores SIGPIPE, blocks SIGINT, SIGTERM and the signals given (a list
+ * ended by 0) and creates d->epfd; it returns a signalfd for them, or
+ * -1 after a message. vhd_run() serves events until SIGINT or SIGTERM
+ * (0) or an error (-1), and hands the other signals to on_signal.
+ */
+int vhd_setup_loop(struct vhd *d, int sig1, ...);
+int vhd_run(struct vhd *d, int sfd, void (*on_signal)(struct vhd *d, int signo));
+
+/* util.c: epoll helpers. */
 int vhd_epoll_add(struct vhd *d, int fd, uint32_t events, struct vhd_ev *ev);
 int vhd_epoll_mod(struct vhd *d, int fd, uint32_t events, struct vhd_ev *ev);
 void vhd_epoll_del(struct vhd *d, int fd);

@@ -226,6 +226,8 @@ int vhd_vq_pop(struct vhd_vq *vq, struct vhd_chain *c)
 	uint16_t avail_idx, head;
 	int ret;
 
+	if (vq->ops)
+		return vq->ops->pop(vq, c);
 	c->nout = c->nin = 0;
 	c->out_len = c->in_len = 0;
 	if (!vhd_vq_ready(vq))
@@ -258,6 +260,10 @@ int vhd_vq_pop(struct vhd_vq *vq, struct vhd_chain *c)
 
 void vhd_vq_unpop(struct vhd_vq *vq)
 {
+	if (vq->ops) {
+		vq->ops->unpop(vq);
+		return;
+	}
 	vq->last_avail--;
 }
 
@@ -265,6 +271,10 @@ void vhd_vq_push(struct vhd_vq *vq, uint16_t head, uint32_t len)
 {
 	struct vring_used_elem *e;
 
+	if (vq->ops) {
+		vq->ops->push(vq, head, len);
+		return;
+	}
 	if (!vq->num || vq->broken)
 		return;
 	e = &vq->used->ring[vq->used_idx % vq->num];
@@ -302,6 +312,10 @@ void vhd_vq_notify(struct vhd_vq *vq)
 {
 	uint64_t one = 1;
 
+	if (vq->ops) {
+		vq->ops->notify(vq);
+		return;
+	}
 	if (vq->call_fd < 0 || !vhd_vq_need_notify(vq))
 		return;
 	vq->notifies++;
@@ -323,6 +337,8 @@ static void set_avail_event(struct vhd_vq *vq, uint16_t idx)
 
 bool vhd_vq_enable_kick(struct vhd_vq *vq)
 {
+	if (vq->ops)
+		return vq->ops->enable_kick(vq);
 	if (!vhd_vq_ready(vq))
 		return false;
 	set_avail_event(vq, vq->last_avail);
@@ -331,7 +347,9 @@ bool vhd_vq_enable_kick(struct vhd_vq *vq)
 
 void vhd_vq_kick_on_next(struct vhd_vq *vq)
 {
-	if (vhd_vq_ready(vq))
+	if (vq->ops)
+		vq->ops->kick_on_next(vq);
+	else if (vhd_vq_ready(vq))
 		set_avail_event(vq, le16toh(READ_ONCE16(&vq->avail->idx)));
 }
 

@@ -43,7 +43,32 @@ struct vhd_chain {
 	struct iovec *iov;
 };
 
+struct vhd_vq;
+
+/*
+ * A queue whose rings we drive as the driver, not as the device
+ * (vhost-vsock-sim plays a guest to the kernel's vhost_vsock). The
+ * protocol code sees it through the same calls, with the roles of the
+ * two queues mirrored:
+ *  - the queue it takes packets from (VHD_TXQ) hands out the buffers the
+ *    device has filled; pushing one back posts it again;
+ *  - the queue it puts packets in (VHD_RXQ) hands out our own free
+ *    buffers; pushing one with a length gives it to the device.
+ * vhd_vq_pop(), _unpop(), _push(), _notify(), _enable_kick() and
+ * _kick_on_next() call these when vq->ops is set.
+ */
+struct vhd_vq_ops {
+	int (*pop)(struct vhd_vq *vq, struct vhd_chain *c);
+	void (*unpop)(struct vhd_vq *vq);
+	void (*push)(struct vhd_vq *vq, uint16_t head, uint32_t len);
+	void (*notify)(struct vhd_vq *vq);
+	bool (*enable_kick)(struct vhd_vq *vq);
+	void (*kick_on_next)(struct vhd_vq *vq);
+};
+
 struct vhd_vq {
+	const struct vhd_vq_ops *ops;	/* NULL: we are the device */
+	void *priv;			/* the ops' own state */
 	uint16_t num;			/* 0: not set up */
 	struct vring_desc *desc;
 	struct vring_avail *avail;
@@ -84,7 +109,7 @@ bool vhd_vq_ready(const struct vhd_vq *vq);
  * itself is corrupt (the queue is marked broken).
  */
 int vhd_vq_pop(struct vhd_vq *vq, struct vhd_chain *c);
-/* Give the last popped chain back to the avail ring. */
+/* Give the last popped chain back (call once per chain, newest first). */
 void vhd_vq_unpop(struct vhd_vq *vq);
 void vhd_vq_push(struct vhd_vq *vq, uint16_t head, uint32_t len);
 /* Kick the guest if it asked for it (event index or flags). */

@@ -66,7 +66,7 @@ int vhd_check_hdr(const struct vhd_vm *vm, const struct virtio_vsock_hdr *h,
 	uint16_t type = le16toh(h->type), op = le16toh(h->op);
 	uint32_t len = le32toh(h->len);
 
-	if (le64toh(h->src_cid) != vm->cid)
+	if (le64toh(h->src_cid) != vhd_peer_cid(vm))
 		return -EINVAL;
 	if (type != VIRTIO_VSOCK_TYPE_STREAM &&
 	    !(type == VIRTIO_VSOCK_TYPE_SEQPACKET &&
@@ -112,7 +112,7 @@ static void queue_rst(struct vhd_vm *vm, uint64_t src_cid, uint32_t src_port,
 	}
 	r = &vm->rst[(vm->rst_head + vm->rst_count++) % VHD_RST_QUEUE];
 	r->src_cid = src_cid;
-	r->dst_cid = vm->cid;
+	r->dst_cid = vhd_peer_cid(vm);
 	r->src_port = src_port;
 	r->dst_port = dst_port;
 	r->type = type;
@@ -243,7 +243,7 @@ static void conn_free(struct vhd_conn *c)
 /* Close a connection, telling the guest with RST. */
 static void conn_close(struct vhd_conn *c)
 {
-	queue_rst(c->vm, VHD_HOST_CID, c->hport, c->gport, c->type);
+	queue_rst(c->vm, vhd_local_cid(c->vm), c->hport, c->gport, c->type);
 	conn_free(c);
 }
 
@@ -539,7 +539,8 @@ static bool host_packet(struct vhd_vm *vm, const struct vhd_chain *ch,
 			int n = snprintf(line, sizeof(line), "CONNECT %u",
 					 c->gport);
 
-			host_refused(vm, c->type, line, n,
+			host_refused(vm, c->type, line, n, vm->guest_side ?
+				     "the host refused the port (does anything listen on it?)" :
 				     "the guest refused the port (does anything listen on it?)");
 		}
 		conn_free(c);
@@ -621,7 +622,7 @@ static void tx_packet(struct vhd_vm *vm, const struct vhd_chain *ch)
 		vm->stats.bad_pkts++;
 		if (ret == -EINVAL)
 			goto done;
-		if (le64toh(h.dst_cid) == VHD_HOST_CID)
+		if (le64toh(h.dst_cid) == vhd_local_cid(vm))
 			c = vhd_conn_lookup(vm, le32toh(h.src_port),
 					    le32toh(h.dst_port));
 		if (c)
@@ -632,9 +633,9 @@ static void tx_packet(struct vhd_vm *vm, const struct vhd_chain *ch)
 	}
 	vm->stats.tx_pkts++;
 	dst = le64toh(h.dst_cid);
-	if (dst == VHD_HOST_CID)
+	if (dst == vhd_local_cid(vm))
 		kept = host_packet(vm, ch, &h);
-	else if ((sib = find_vm(vm->d, dst)) && sib != vm)
+	else if (!vm->guest_side && (sib = find_vm(vm->d, dst)) && sib != vm)
 		kept = sibling_packet(vm, sib, ch, &h);
 	else
 		rst_reply(vm, &h);
@@ -692,8 +693,8 @@ static void hdr_to_guest(struct virtio_vsock_hdr *h, struct vhd_conn *c,
 			 uint16_t op, uint32_t flags, uint32_t len)
 {
 	memset(h, 0, sizeof(*h));
-	h->src_cid = htole64(VHD_HOST_CID);
-	h->dst_cid = htole64(c->vm->cid);
+	h->src_cid = htole64(vhd_local_cid(c->vm));
+	h->dst_cid = htole64(vhd_peer_cid(c->vm));
 	h->src_port = htole32(c->hport);
 	h->dst_port = htole32(c->gport);
 	h->len = htole32(len);
@@ -818,7 +819,8 @@ static uint32_t seq_rx_multi(struct vhd_conn *c, const struct vhd_chain *ch,
 		ret = vhd_vq_pop(vq, &vm->seq_chain[k - 1]);
 		if (ret == 0) {
 			/* Wait for more buffers, this message first. */
-			vq->last_avail -= k - 1;
+			for (i = 1; i < k; i++)
+				vhd_vq_unpop(vq);
 			vhd_vq_kick_on_next(vq);
 			vm->rx_starved = true;
 			vhd_list_add_tail(&vm->rx_list, &c->rx_link);
@@ -1252,7 +1254,8 @@ void vhd_stats_print(const struct vhd_vm *vm)
 {
 	const struct vhd_stats *s = &vm->stats;
 
-	fprintf(stderr, "vsock-zc-vhostd: cid %llu: tx %lu pkts %llu bytes, rx %lu pkts %llu bytes, interrupts rx %lu tx %lu, credit requests %lu, RX ring empty %lu, conns %lu opened %lu reset, errors: chains %lu, packets %lu, credit %lu, unknown conn %lu, rst dropped %lu, vq %lu/%lu\n",
+	fprintf(stderr, "%s: cid %llu: tx %lu pkts %llu bytes, rx %lu pkts %llu bytes, interrupts rx %lu tx %lu, credit requests %lu, RX ring empty %lu, conns %lu opened %lu reset, errors: chains %lu, packets %lu, credit %lu, unknown conn %lu, rst dropped %lu, vq %lu/%lu\n",
+		program_invocation_short_name,
 		(unsigned long long)vm->cid, s->tx_pkts, s->tx_bytes,
 		s->rx_pkts, s->rx_bytes, vm->vq[VHD_RXQ].notifies,
 		vm->vq[VHD_TXQ].notifies, s->credit_requests, s->rx_no_buffers,
