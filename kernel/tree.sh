@@ -12,6 +12,10 @@
 #   tree.sh build-stock   the base without the series, bench config, for
 #                         comparison (obj-stock)
 #   tree.sh tools FLAVOUR build vsock_test, vsock_perf, vsock_diag_test
+#   tree.sh dkms-source   the DKMS source tree of the vsock modules,
+#                         from the tree's HEAD (dkms/vsock-zc-VERSION)
+#   tree.sh dkms-image    those modules built for Debian's image of the
+#                         base, with its brd, for mkinitramfs -m
 #   tree.sh debian-image  fetch Debian's own build of the base (the cloud
 #                         flavour) into debian-image/: vmlinuz and the
 #                         vsock modules, for tests on a stock kernel
@@ -261,15 +265,27 @@ cmd_build_stock() {
 DEBIAN_VSOCK_MODULES='vsock vmw_vsock_virtio_transport_common
 	vmw_vsock_virtio_transport vsock_loopback vsock_diag'
 
+# What debian-image/ holds; a change fetches the image anew.
+DEBIAN_IMAGE_FORMAT=brd
+
+# The ABI name of the base version: 6.12.117-1~deb12u1 is built as
+# linux-image-6.12.117+deb12-*.
+debian_abi() {
+	local ver abi
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
+		die "linux-source-6.12 is not installed; run ./bootstrap"
+	abi=${ver%%-*}
+	case $ver in *~deb[0-9]*) abi=$abi+$(echo "$ver" | sed 's/.*~\(deb[0-9]*\).*/\1/') ;; esac
+	echo "$abi"
+}
+
 cmd_debian_image() {
 	local ver abi pkg out=$BUILDDIR/debian-image tmp m f
 	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
 		die "linux-source-6.12 is not installed; run ./bootstrap"
-	# 6.12.117-1~deb12u1 is built as linux-image-6.12.117+deb12-*.
-	abi=${ver%%-*}
-	case $ver in *~deb[0-9]*) abi=$abi+$(echo "$ver" | sed 's/.*~\(deb[0-9]*\).*/\1/') ;; esac
+	abi=$(debian_abi)
 	pkg=linux-image-$abi-cloud-amd64-unsigned
-	if [ "$(cat "$out/version" 2>/dev/null)" = "$pkg=$ver" ]; then
+	if [ "$(cat "$out/version" 2>/dev/null)" = "$pkg=$ver $DEBIAN_IMAGE_FORMAT" ]; then
 		note "ok: $out/vmlinuz ($pkg $ver, already fetched)"
 		return 0
 	fi
@@ -294,8 +310,75 @@ cmd_debian_image() {
 		esac
 		echo "$m.ko" >> "$out/modules/load-order"
 	done
-	echo "$pkg=$ver" > "$out/version"
+	# Not loaded by the stock test: the RAM disk for page-cache cases.
+	f=$(find "$tmp/x/lib/modules" -name "brd.ko*" | head -n 1)
+	[ -n "$f" ] || die "$pkg has no brd module"
+	case $f in
+	*.xz) xz -dc "$f" > "$out/modules/brd.ko" ;;
+	*) cp "$f" "$out/modules/brd.ko" ;;
+	esac
+	echo "$pkg=$ver $DEBIAN_IMAGE_FORMAT" > "$out/version"
 	note "ok: $out/vmlinuz ($pkg $ver)"
+}
+
+# The DKMS modules built against Debian's headers for the same version
+# (linux-headers-ABI-cloud-amd64), beside that image's other modules:
+# dkms-image/ for mkinitramfs -m. Loads ours; keeps the stock
+# vsock_loopback.ko as stock-vsock_loopback.ko, for the ABI check.
+cmd_dkms_image() {
+	local ver=${VSOCK_ZC_VERSION:?} img=$BUILDDIR/debian-image
+	local src=$BUILDDIR/dkms/vsock-zc-$ver out=$BUILDDIR/dkms-image kdir m
+	[ -f "$img/version" ] || die "no $img; run 'make kernel-debian'"
+	[ -f "$src/dkms.conf" ] || die "no $src; run 'make dkms-source'"
+	kdir=/usr/src/linux-headers-$(debian_abi)-cloud-amd64
+	[ -f "$kdir/Makefile" ] ||
+		die "no $kdir; apt-get install linux-headers-$(debian_abi)-cloud-amd64 (./bootstrap does)"
+	make -s -C "$src" KDIR="$kdir" -j"$JOBS" >/dev/null ||
+		die "the DKMS modules do not build against $kdir"
+	rm -rf "$out"
+	mkdir -p "$out"
+	: > "$out/load-order"
+	for m in $DEBIAN_VSOCK_MODULES; do
+		cp "$src/$m.ko" "$out/"
+		echo "$m.ko" >> "$out/load-order"
+	done
+	cp "$img/modules/brd.ko" "$out/"
+	echo brd.ko >> "$out/load-order"
+	cp "$img/modules/vsock_loopback.ko" "$out/stock-vsock_loopback.ko"
+	note "ok: $out (vsock-zc-dkms $ver for $(debian_abi)-cloud-amd64)"
+}
+
+# The DKMS source: the vsock modules' files as the series leaves them (the
+# tree's HEAD, not its work tree), flattened into one directory, with
+# kernel/dkms/'s build files. VSOCK_ZC_VERSION names it.
+DKMS_FILES='net/vmw_vsock drivers/net/vsockmon.c drivers/vhost/vhost.h'
+DKMS_HEADERS='include/net/af_vsock.h include/net/vsock_addr.h
+	include/linux/virtio_vsock.h include/uapi/linux/vm_sockets.h'
+
+cmd_dkms_source() {
+	[ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make kernel-tree'"
+	local ver=${VSOCK_ZC_VERSION:?} out f d
+	out=$BUILDDIR/dkms/vsock-zc-$ver
+	rm -rf "$out"
+	mkdir -p "$out"
+	for f in $(git_tree ls-tree -r --name-only HEAD -- $DKMS_FILES); do
+		case $f in *.[ch]) git_tree show "HEAD:$f" > "$out/${f##*/}" ;; esac
+	done
+	git_tree show HEAD:drivers/vhost/vsock.c > "$out/vhost_vsock_dev.c"
+	for f in $DKMS_HEADERS; do
+		d=$out/${f%/*}
+		mkdir -p "$d"
+		git_tree show "HEAD:$f" > "$d/${f##*/}"
+	done
+	git_tree show HEAD:COPYING > "$out/COPYING"
+	cp "$SRCDIR/kernel/dkms/Kbuild" "$SRCDIR/kernel/dkms/vsock-zc-compat.h" \
+		"$SRCDIR/kernel/dkms/vsock_zc_dkms.c" "$out/"
+	sed "s/@VERSION@/$ver/g" "$SRCDIR/kernel/dkms/Makefile" > "$out/Makefile"
+	sed "s/@VERSION@/$ver/g" "$SRCDIR/kernel/dkms/dkms.conf.in" > "$out/dkms.conf"
+	patch -s -p1 -d "$out" < "$SRCDIR/kernel/dkms/compat.patch" ||
+		die "kernel/dkms/compat.patch does not apply to the series any more"
+	echo "$(git_tree describe --always HEAD) $(git_tree rev-parse HEAD)" > "$out/SERIES"
+	note "ok: $out"
 }
 
 cmd_tools() {
@@ -346,5 +429,7 @@ build) cmd_build "${2:-test}" ;;
 build-stock) cmd_build_stock ;;
 tools) cmd_tools "${2:-test}" ;;
 debian-image) cmd_debian_image ;;
+dkms-source) cmd_dkms_source ;;
+dkms-image) cmd_dkms_image ;;
 *) sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
