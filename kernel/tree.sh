@@ -14,6 +14,7 @@
 #   tree.sh tools FLAVOUR build vsock_test, vsock_perf, vsock_diag_test
 #   tree.sh dkms-source   the DKMS source tree of the vsock modules,
 #                         from the tree's HEAD (dkms/vsock-zc-VERSION)
+#   tree.sh kernel-deb    Debian's config plus the series, as .debs
 #   tree.sh dkms-image    those modules built for Debian's image of the
 #                         base, with its brd, for mkinitramfs -m
 #   tree.sh debian-image  fetch Debian's own build of the base (the cloud
@@ -266,7 +267,7 @@ DEBIAN_VSOCK_MODULES='vsock vmw_vsock_virtio_transport_common
 	vmw_vsock_virtio_transport vsock_loopback vsock_diag'
 
 # What debian-image/ holds; a change fetches the image anew.
-DEBIAN_IMAGE_FORMAT=brd
+DEBIAN_IMAGE_FORMAT=brd,config
 
 # The ABI name of the base version: 6.12.117-1~deb12u1 is built as
 # linux-image-6.12.117+deb12-*.
@@ -300,6 +301,7 @@ cmd_debian_image() {
 	dpkg-deb -x "$tmp"/*.deb "$tmp/x"
 	mkdir -p "$out/modules"
 	cp "$tmp/x/boot/vmlinuz-$abi-cloud-amd64" "$out/vmlinuz"
+	cp "$tmp/x/boot/config-$abi-cloud-amd64" "$out/config"
 	: > "$out/modules/load-order"
 	for m in $DEBIAN_VSOCK_MODULES; do
 		f=$(find "$tmp/x/lib/modules" -name "$m.ko*" | head -n 1)
@@ -394,6 +396,34 @@ cmd_tools() {
 	note "ok: $out/{vsock_test,vsock_perf,vsock_diag_test}"
 }
 
+# make kernel-deb: the whole series in a kernel built from Debian's own
+# config for the base (debian-image/config), as linux-image and
+# linux-headers packages (bindeb-pkg) in kernel-deb/. Debian's signing
+# keys and BTF are left out; debug info too, to keep the build short.
+cmd_kernel_deb() {
+	local obj=$BUILDDIR/obj-deb out=$BUILDDIR/kernel-deb
+	[ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make kernel-tree'"
+	[ -f "$BUILDDIR/debian-image/config" ] || die "no Debian config; run 'make kernel-debian'"
+	mkdir -p "$obj" "$out"
+	cp "$BUILDDIR/debian-image/config" "$obj/.config"
+	"$TREE/scripts/config" --file "$obj/.config" \
+		--set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "" \
+		--set-str MODULE_SIG_KEY "certs/signing_key.pem" \
+		--disable DEBUG_INFO_BTF --disable DEBUG_INFO_DWARF5 \
+		--disable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT --enable DEBUG_INFO_NONE \
+		--set-str LOCALVERSION "-vsockzc"
+	make -s -C "$TREE" O="$obj" olddefconfig
+	note "building Debian's cloud config with the series (make -j$JOBS bindeb-pkg; hours on two cores)"
+	make -s -C "$TREE" O="$obj" -j"$JOBS" bindeb-pkg \
+		KDEB_PKGVERSION="$(git_tree describe --always HEAD | tr -c '[:alnum:].+~\n' '+')-1" \
+		KDEB_SOURCENAME=linux-vsockzc
+	mv "$BUILDDIR"/linux-image-*vsockzc*.deb "$BUILDDIR"/linux-headers-*vsockzc*.deb \
+		"$BUILDDIR"/linux-libc-dev_*.deb "$out/" 2>/dev/null || :
+	rm -f "$BUILDDIR"/linux-vsockzc_*.buildinfo "$BUILDDIR"/linux-vsockzc_*.changes
+	ls "$out"/linux-image-*.deb >/dev/null 2>&1 || die "bindeb-pkg made no linux-image package"
+	note "ok: $out"
+}
+
 # Build every commit of the series on its own (bench config: no KASAN),
 # the kernel and, where a commit touches them, the vsock tests.
 cmd_check_builds() {
@@ -431,5 +461,6 @@ tools) cmd_tools "${2:-test}" ;;
 debian-image) cmd_debian_image ;;
 dkms-source) cmd_dkms_source ;;
 dkms-image) cmd_dkms_image ;;
+kernel-deb) cmd_kernel_deb ;;
 *) sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
