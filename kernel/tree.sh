@@ -392,7 +392,7 @@ cmd_tools() {
 	mkdir -p "$out"
 	make -s -C "$out" -f "$vt/Makefile" VPATH="$vt" \
 		CFLAGS="-g -O2 -Wall -I$vt -I$src/tools/include -I$obj/usr/include -Wno-pointer-sign -fno-strict-overflow -fno-strict-aliasing -fno-common -MMD -MP -U_FORTIFY_SOURCE -D_GNU_SOURCE" \
-		vsock_test vsock_perf vsock_diag_test
+		vsock_test vsock_perf vsock_diag_test || return 1
 	note "ok: $out/{vsock_test,vsock_perf,vsock_diag_test}"
 }
 
