@@ -196,7 +196,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	fputs("     --send-only          only send standard input; end when it is sent\n", out);
 	fputs("     --recv-only          only receive; do not read standard input\n", out);
 	fputs("     --seqpacket          use SOCK_SEQPACKET instead of SOCK_STREAM\n", out);
-	fputs(" -w, --timeout <seconds>  limit the wait for a connection\n", out);
+	fputs(" -w, --timeout <seconds>  limit the wait for a connection (0: no limit)\n", out);
 	fputs(" -i, --idle-timeout <seconds>  close a connection idle that long\n", out);
 	fputs("     --retry <n>          try to connect <n> more times while refused\n", out);
 	fputs("     --retry-for <seconds>  try to connect for that long while refused\n", out);
@@ -212,7 +212,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	fputs(" -V, --version            display version\n", out);
 
 	fputs("\nCIDs and ports are decimal; a CID may also be any, hypervisor, local or\n"
-	      "host.\n", out);
+	      "host, and a port any. any is for --listen: connecting to it is refused.\n", out);
 	fprintf(out, "\nFor more details see %s(1).\n", program_invocation_short_name);
 	exit(EXIT_SUCCESS);
 }
@@ -1860,10 +1860,13 @@ static void parse_ep(const char *s, bool listen, struct ep *ep)
 		     "tcp:[HOST:]PORT" :
 		     "CID:PORT, unix:PATH, unix:PATH:PORT, tcp:HOST:PORT, "
 		     "tcp-listen:[HOST:]PORT or -");
-	/* CID any (4294967295) names no peer: connect() would try it */
+	/* CID or port any (4294967295) names no peer: connect() would try it */
 	if (ep->kind == EP_VSOCK && !listen && ep->vm.svm_cid == VMADDR_CID_ANY)
 		errx(VC_EXIT_NOTSUPP, "'%s': cannot connect to CID any; give "
 		     "the peer's CID (a number, host, local or hypervisor)", s);
+	if (ep->kind == EP_VSOCK && !listen && ep->vm.svm_port == VMADDR_PORT_ANY)
+		errx(VC_EXIT_NOTSUPP, "'%s': cannot connect to port any; give "
+		     "the peer's port", s);
 }
 
 /* -e CMD: the words of CMD, split at blanks, no quoting. */
@@ -1908,17 +1911,24 @@ static int parse_count(const char *s, const char *opt, long min)
 	return (int)v;
 }
 
-/* Seconds for @what ("timeout": -w); 0 is no limit (-1), as timeout(1). */
+/*
+ * Seconds for @what ("timeout": -w) in ms; 0 is no limit (-1), as
+ * timeout(1). Any other value is at least 1 ms: never "at once".
+ */
 static int parse_seconds(const char *s, const char *what)
 {
 	char *end;
 	double v;
+	long ms;
 
 	errno = 0;
 	v = strtod(s, &end);
 	if (!*s || *end || errno || !isfinite(v) || v < 0 || v > INT_MAX / 1000)
 		errx(EXIT_FAILURE, "invalid %s: '%s'", what, s);
-	return v == 0 ? -1 : (int)(v * 1000);
+	if (v == 0)
+		return -1;
+	ms = lround(v * 1000);
+	return ms < 1 ? 1 : (int)ms;
 }
 
 /* @fd is a terminal, the one @tty is. */
