@@ -123,10 +123,27 @@ static int parse_vm(char *spec, struct vhd_vm *vm, char *why, size_t len)
 	return 0;
 }
 
+/*
+ * The port of @path if it is @uds "_PORT", where a guest's connection
+ * to host port PORT goes (as "%s_%u" writes it); else -1.
+ */
+static long long guest_port_path(const char *path, const char *uds)
+{
+	size_t n = strlen(uds);
+	unsigned long long port;
+	const char *p = path + n + 1;
+
+	if (strncmp(path, uds, n) || path[n] != '_' ||
+	    (p[0] == '0' && p[1]) || vhd_parse_u64(p, UINT32_MAX, &port))
+		return -1;
+	return (long long)port;
+}
+
 /* One CID and one socket path for each use: a second bind() would steal. */
 static void check_unique(struct vhd *d)
 {
 	unsigned int i, j, k, l;
+	long long port;
 
 	for (i = 0; i < d->nvms; i++)
 		for (j = 0; j < i; j++)
@@ -145,6 +162,19 @@ static void check_unique(struct vhd *d)
 						     (unsigned long long)d->vms[j].cid,
 						     vm_keys[k],
 						     (unsigned long long)d->vms[i].cid);
+	/* nor where a guest's connections to a host port go */
+	for (i = 0; i < d->nvms; i++)
+		for (k = 0; k < VM_NPATHS; k++)
+			for (j = 0; j < d->nvms; j++) {
+				port = guest_port_path(*vm_path(&d->vms[i], k),
+						       d->vms[j].uds_path);
+				if (port >= 0)
+					errx(EXIT_SETUP, "%s: both the %s of cid %llu and where cid %llu's guest reaches host port %lld (uds=%s)",
+					     *vm_path(&d->vms[i], k), vm_keys[k],
+					     (unsigned long long)d->vms[i].cid,
+					     (unsigned long long)d->vms[j].cid,
+					     port, d->vms[j].uds_path);
+			}
 }
 
 static void cleanup(struct vhd *d)
