@@ -22,6 +22,7 @@
 
 #include "vhostd.h"
 #include "../common/cli.h"
+#include "../common/sockpath.h"
 
 #define EXIT_SETUP	1
 
@@ -177,20 +178,32 @@ static void check_unique(struct vhd *d)
 			}
 }
 
+/* The files bound at each --vm's paths, in vm_path() order. */
+static struct sockpath_id (*vm_ids)[VM_NPATHS];
+
+/* Listen on path @k of guest @i; its file is remembered for cleanup(). */
+static int vm_listen(struct vhd *d, unsigned int i, unsigned int k)
+{
+	static const int type[VM_NPATHS] = { SOCK_STREAM, SOCK_STREAM,
+					     SOCK_SEQPACKET };
+	/* room for the "_PORT" names beside the uds path */
+	static const size_t room[VM_NPATHS] = { 0, 12, 0 };
+	const char *path = *vm_path(&d->vms[i], k);
+	int fd = vhd_listen_unix(path, type[k], room[k]);
+
+	if (fd >= 0)
+		sockpath_remember(path, &vm_ids[i][k]);
+	return fd;
+}
+
+/* Remove the sockets we bound, unless others have taken their paths. */
 static void cleanup(struct vhd *d)
 {
-	unsigned int i;
+	unsigned int i, k;
 
-	for (i = 0; i < d->nvms; i++) {
-		struct vhd_vm *vm = &d->vms[i];
-
-		if (vm->vu_listen_fd >= 0)
-			unlink(vm->vu_path);
-		if (vm->uds_fd >= 0)
-			unlink(vm->uds_path);
-		if (vm->seq_fd >= 0)
-			unlink(vm->seq_path);
-	}
+	for (i = 0; i < d->nvms; i++)
+		for (k = 0; k < VM_NPATHS; k++)
+			sockpath_unlink(*vm_path(&d->vms[i], k), &vm_ids[i][k]);
 }
 
 static void print_stats(struct vhd *d)
@@ -228,7 +241,8 @@ int main(int argc, char **argv)
 	atexit(close_stdout);
 
 	d.vms = calloc(argc, sizeof(*d.vms));
-	if (!d.vms)
+	vm_ids = calloc(argc, sizeof(*vm_ids));
+	if (!d.vms || !vm_ids)
 		err(EXIT_SETUP, "calloc");
 	while ((c = getopt_long(argc, argv, "g:b:vhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -280,13 +294,13 @@ int main(int argc, char **argv)
 	for (i = 0; i < d.nvms; i++) {
 		struct vhd_vm *vm = &d.vms[i];
 
-		vm->vu_listen_fd = vhd_listen_unix(vm->vu_path, SOCK_STREAM, 0);
+		vm->vu_listen_fd = vm_listen(&d, i, 0);
 		if (vm->vu_listen_fd < 0)
 			goto out;
-		vm->uds_fd = vhd_listen_unix(vm->uds_path, SOCK_STREAM, 12);
+		vm->uds_fd = vm_listen(&d, i, 1);
 		if (vm->uds_fd < 0)
 			goto out;
-		vm->seq_fd = vhd_listen_unix(vm->seq_path, SOCK_SEQPACKET, 0);
+		vm->seq_fd = vm_listen(&d, i, 2);
 		if (vm->seq_fd < 0)
 			goto out;
 		if (vhd_epoll_add(&d, vm->vu_listen_fd, EPOLLIN,

@@ -36,6 +36,7 @@
 #include "vsockzc.h"
 #define CLOSE_EXIT_CODE 7	/* VC_EXIT_OUTPUT */
 #include "../common/cli.h"
+#include "../common/sockpath.h"
 
 #define CHUNK		(256 * 1024)
 #define VSOCK_BUFFER	(4 * CHUNK)
@@ -124,6 +125,7 @@ struct ep {
 	char host[256], serv[16];	/* EP_TCP */
 	int lfd;			/* listening socket, or -1 */
 	pid_t owner;			/* who unlinks path at exit */
+	struct sockpath_id id;		/* the file bound there */
 };
 
 struct ctl {
@@ -226,7 +228,8 @@ static void unlink_listeners(void)
 
 	for (i = 0; i < sizeof(unix_listeners) / sizeof(unix_listeners[0]); i++)
 		if (unix_listeners[i] && unix_listeners[i]->owner == getpid())
-			unlink(unix_listeners[i]->path);
+			sockpath_unlink(unix_listeners[i]->path,
+					&unix_listeners[i]->id);
 }
 
 /* SIGINT and SIGTERM: exit 130 or 143, as a shell reports them. */
@@ -1110,6 +1113,7 @@ static int unix_listen(struct ctl *ctl, struct ep *ep)
 			err(EXIT_FAILURE, "bind %s", ep->path);
 	}
 	ep->owner = getpid();
+	sockpath_remember(ep->path, &ep->id);
 	for (i = 0; i < sizeof(unix_listeners) / sizeof(unix_listeners[0]); i++)
 		if (!unix_listeners[i]) {
 			unix_listeners[i] = ep;
