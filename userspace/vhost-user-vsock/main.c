@@ -252,18 +252,14 @@ int main(int argc, char **argv)
 			spec = strdup(optarg);
 			if (!spec)
 				err(EXIT_SETUP, "strdup");
-			if (parse_vm(spec, &d.vms[d.nvms], why, sizeof(why))) {
-				warnx("bad --vm '%s': %s", optarg, why);
-				cli_try_help();
-			}
+			if (parse_vm(spec, &d.vms[d.nvms], why, sizeof(why)))
+				cli_usage_error("bad --vm '%s': %s", optarg, why);
 			d.nvms++;
 			break;
 		case 'b':
-			if (vhd_parse_u64(optarg, 1u << 30, &v) || v < 4096) {
-				warnx("bad --buf-size '%s' (4096 to 1073741824)",
-				      optarg);
-				cli_try_help();
-			}
+			if (vhd_parse_u64(optarg, 1u << 30, &v) || v < 4096)
+				cli_usage_error("bad --buf-size '%s' (4096 to 1073741824)",
+						optarg);
 			d.buf_alloc = v;
 			break;
 		case 'v':
@@ -277,14 +273,9 @@ int main(int argc, char **argv)
 			cli_try_help();
 		}
 	}
-	if (optind < argc) {
-		warnx("unexpected argument '%s'", argv[optind]);
-		cli_try_help();
-	}
-	if (!d.nvms) {
-		warnx("no guest given (--vm)");
-		cli_try_help();
-	}
+	cli_no_more_args(argc, argv);
+	if (!d.nvms)
+		cli_usage_error("no guest given (--vm)");
 	check_unique(&d);
 
 	/* Room for VHD_MAX_CONNS host sockets per guest. */

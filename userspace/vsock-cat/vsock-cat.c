@@ -2111,10 +2111,10 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (optind == argc || argc - optind > 2) {
-		warnx(optind == argc ? "no address given" : "too many arguments");
-		cli_try_help();
-	}
+	if (optind == argc)
+		cli_usage_error("no address given");
+	if (argc - optind > 2)
+		cli_usage_error("too many arguments");
 	if (ctl.send_only && ctl.recv_only)
 		errx(EXIT_FAILURE, "--send-only and --recv-only are exclusive");
 	if (ctl.cmd && argc - optind == 2)
