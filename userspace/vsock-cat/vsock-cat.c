@@ -855,6 +855,14 @@ static void __attribute__((__noreturn__)) connect_failed(struct ctl *ctl,
 		     "the connection goes to the host", what, strerror(e));
 	if (e == ENOENT && (ep->kind == EP_HYBRID || ep->kind == EP_UNIX))
 		errx(VC_EXIT_CONNECT, "%s: no such UNIX socket", what);
+	/* a UNIX socket of the other type: a usage mistake, say which */
+	if (e == EPROTOTYPE && ctl->seqpacket &&
+	    (ep->kind == EP_HYBRID || ep->kind == EP_UNIX))
+		errx(VC_EXIT_NOTSUPP, "%s: %s is not a SOCK_SEQPACKET socket",
+		     what, ep->path);
+	if (e == EPROTOTYPE && (ep->kind == EP_HYBRID || ep->kind == EP_UNIX))
+		errx(VC_EXIT_NOTSUPP, "%s: %s is a SOCK_SEQPACKET socket; use "
+		     "--seqpacket", what, ep->path);
 	errno = e;
 	err(VC_EXIT_CONNECT, "%s", what);
 }
