@@ -810,8 +810,8 @@ static void seconds_str(int ms, char *buf, size_t len)
 
 /*
  * Is there a loopback transport? Without one, the kernel sends a
- * connection to CID 1 to the host, where it times out. Asked only
- * after such a timeout: a socket bound to CID 1 gets EADDRNOTAVAIL.
+ * connection to CID 1 to the host, where it times out or is refused.
+ * Asked only after that: a socket bound to CID 1 gets EADDRNOTAVAIL.
  */
 static bool have_loopback(void)
 {
@@ -848,7 +848,10 @@ static void __attribute__((__noreturn__)) connect_failed(struct ctl *ctl,
 	/* a vsock peer with no listener answers with a reset */
 	if (e == ECONNRESET)
 		e = ECONNREFUSED;
-	if (e == ETIMEDOUT && ep->kind == EP_VSOCK &&
+	/* without loopback the host gets it: it times out (vhost_vsock
+	 * drops it) or is reset (vsock-zc-vhostd answers RST)
+	 */
+	if ((e == ETIMEDOUT || e == ECONNREFUSED) && ep->kind == EP_VSOCK &&
 	    ep->vm.svm_cid == VMADDR_CID_LOCAL && !have_loopback())
 		errx(VC_EXIT_CONNECT, "%s: %s: there is no loopback transport; "
 		     "CID 1 (local) needs the vsock_loopback module, without it "
