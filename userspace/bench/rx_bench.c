@@ -591,14 +591,9 @@ int main(int argc, char **argv)
 			cli_try_help();
 		}
 	}
-	if (optind < argc) {
-		warnx("unexpected argument '%s'", argv[optind]);
-		cli_try_help();
-	}
-	if (!mode) {
-		warnx("no --mode given (server or client)");
-		cli_try_help();
-	}
+	cli_no_more_args(argc, argv);
+	if (!mode)
+		cli_usage_error("no --mode given (server or client)");
 	if (strcmp(mode, "server") == 0)
 		c.server = true;
 	else if (strcmp(mode, "client") != 0)

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Command-line bits shared by the vsock-zc tools, as util-linux's c.h
- * and closestream.h have them: the --version line, the hint after a
- * usage error, and close_stdout() for atexit(), with which a failed
- * write to standard output is an error (exit CLOSE_EXIT_CODE).
+ * and closestream.h have them: the --version line, usage errors with
+ * the hint after them, and close_stdout() for atexit(), with which a
+ * failed write to standard output is an error (exit CLOSE_EXIT_CODE).
  */
 #ifndef VSOCKZC_CLI_H
 #define VSOCKZC_CLI_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -32,6 +33,25 @@ static inline void __attribute__((__noreturn__)) cli_try_help(void)
 	fprintf(stderr, "Try '%s --help' for more information.\n",
 		program_invocation_short_name);
 	exit(EXIT_FAILURE);
+}
+
+/* A usage error: "PROG: MESSAGE", then the --help hint; exit EXIT_FAILURE. */
+static inline void __attribute__((__noreturn__, __format__(__printf__, 1, 2)))
+cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	cli_try_help();
+}
+
+/* After getopt_long(): a usage error if an operand is left. */
+static inline void cli_no_more_args(int argc, char **argv)
+{
+	if (optind < argc)
+		cli_usage_error("unexpected argument '%s'", argv[optind]);
 }
 
 /* Close @stream; EOF if it or an earlier write to it failed. */

@@ -22,6 +22,7 @@
 
 #include "vhostd.h"
 #include "../common/cli.h"
+#include "../common/sockpath.h"
 
 #define EXIT_SETUP	1
 
@@ -123,10 +124,27 @@ static int parse_vm(char *spec, struct vhd_vm *vm, char *why, size_t len)
 	return 0;
 }
 
+/*
+ * The port of @path if it is @uds "_PORT", where a guest's connection
+ * to host port PORT goes (as "%s_%u" writes it); else -1.
+ */
+static long long guest_port_path(const char *path, const char *uds)
+{
+	size_t n = strlen(uds);
+	unsigned long long port;
+	const char *p = path + n + 1;
+
+	if (strncmp(path, uds, n) || path[n] != '_' ||
+	    (p[0] == '0' && p[1]) || vhd_parse_u64(p, UINT32_MAX, &port))
+		return -1;
+	return (long long)port;
+}
+
 /* One CID and one socket path for each use: a second bind() would steal. */
 static void check_unique(struct vhd *d)
 {
 	unsigned int i, j, k, l;
+	long long port;
 
 	for (i = 0; i < d->nvms; i++)
 		for (j = 0; j < i; j++)
@@ -145,22 +163,47 @@ static void check_unique(struct vhd *d)
 						     (unsigned long long)d->vms[j].cid,
 						     vm_keys[k],
 						     (unsigned long long)d->vms[i].cid);
+	/* nor where a guest's connections to a host port go */
+	for (i = 0; i < d->nvms; i++)
+		for (k = 0; k < VM_NPATHS; k++)
+			for (j = 0; j < d->nvms; j++) {
+				port = guest_port_path(*vm_path(&d->vms[i], k),
+						       d->vms[j].uds_path);
+				if (port >= 0)
+					errx(EXIT_SETUP, "%s: both the %s of cid %llu and where cid %llu's guest reaches host port %lld (uds=%s)",
+					     *vm_path(&d->vms[i], k), vm_keys[k],
+					     (unsigned long long)d->vms[i].cid,
+					     (unsigned long long)d->vms[j].cid,
+					     port, d->vms[j].uds_path);
+			}
 }
 
+/* The files bound at each --vm's paths, in vm_path() order. */
+static struct sockpath_id (*vm_ids)[VM_NPATHS];
+
+/* Listen on path @k of guest @i; its file is remembered for cleanup(). */
+static int vm_listen(struct vhd *d, unsigned int i, unsigned int k)
+{
+	static const int type[VM_NPATHS] = { SOCK_STREAM, SOCK_STREAM,
+					     SOCK_SEQPACKET };
+	/* room for the "_PORT" names beside the uds path */
+	static const size_t room[VM_NPATHS] = { 0, 12, 0 };
+	const char *path = *vm_path(&d->vms[i], k);
+	int fd = vhd_listen_unix(path, type[k], room[k]);
+
+	if (fd >= 0)
+		sockpath_remember(path, &vm_ids[i][k]);
+	return fd;
+}
+
+/* Remove the sockets we bound, unless others have taken their paths. */
 static void cleanup(struct vhd *d)
 {
-	unsigned int i;
+	unsigned int i, k;
 
-	for (i = 0; i < d->nvms; i++) {
-		struct vhd_vm *vm = &d->vms[i];
-
-		if (vm->vu_listen_fd >= 0)
-			unlink(vm->vu_path);
-		if (vm->uds_fd >= 0)
-			unlink(vm->uds_path);
-		if (vm->seq_fd >= 0)
-			unlink(vm->seq_path);
-	}
+	for (i = 0; i < d->nvms; i++)
+		for (k = 0; k < VM_NPATHS; k++)
+			sockpath_unlink(*vm_path(&d->vms[i], k), &vm_ids[i][k]);
 }
 
 static void print_stats(struct vhd *d)
@@ -198,7 +241,8 @@ int main(int argc, char **argv)
 	atexit(close_stdout);
 
 	d.vms = calloc(argc, sizeof(*d.vms));
-	if (!d.vms)
+	vm_ids = calloc(argc, sizeof(*vm_ids));
+	if (!d.vms || !vm_ids)
 		err(EXIT_SETUP, "calloc");
 	while ((c = getopt_long(argc, argv, "g:b:vhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -208,18 +252,14 @@ int main(int argc, char **argv)
 			spec = strdup(optarg);
 			if (!spec)
 				err(EXIT_SETUP, "strdup");
-			if (parse_vm(spec, &d.vms[d.nvms], why, sizeof(why))) {
-				warnx("bad --vm '%s': %s", optarg, why);
-				cli_try_help();
-			}
+			if (parse_vm(spec, &d.vms[d.nvms], why, sizeof(why)))
+				cli_usage_error("bad --vm '%s': %s", optarg, why);
 			d.nvms++;
 			break;
 		case 'b':
-			if (vhd_parse_u64(optarg, 1u << 30, &v) || v < 4096) {
-				warnx("bad --buf-size '%s' (4096 to 1073741824)",
-				      optarg);
-				cli_try_help();
-			}
+			if (vhd_parse_u64(optarg, 1u << 30, &v) || v < 4096)
+				cli_usage_error("bad --buf-size '%s' (4096 to 1073741824)",
+						optarg);
 			d.buf_alloc = v;
 			break;
 		case 'v':
@@ -233,14 +273,9 @@ int main(int argc, char **argv)
 			cli_try_help();
 		}
 	}
-	if (optind < argc) {
-		warnx("unexpected argument '%s'", argv[optind]);
-		cli_try_help();
-	}
-	if (!d.nvms) {
-		warnx("no guest given (--vm)");
-		cli_try_help();
-	}
+	cli_no_more_args(argc, argv);
+	if (!d.nvms)
+		cli_usage_error("no guest given (--vm)");
 	check_unique(&d);
 
 	/* Room for VHD_MAX_CONNS host sockets per guest. */
@@ -250,13 +285,13 @@ int main(int argc, char **argv)
 	for (i = 0; i < d.nvms; i++) {
 		struct vhd_vm *vm = &d.vms[i];
 
-		vm->vu_listen_fd = vhd_listen_unix(vm->vu_path, SOCK_STREAM, 0);
+		vm->vu_listen_fd = vm_listen(&d, i, 0);
 		if (vm->vu_listen_fd < 0)
 			goto out;
-		vm->uds_fd = vhd_listen_unix(vm->uds_path, SOCK_STREAM, 12);
+		vm->uds_fd = vm_listen(&d, i, 1);
 		if (vm->uds_fd < 0)
 			goto out;
-		vm->seq_fd = vhd_listen_unix(vm->seq_path, SOCK_SEQPACKET, 0);
+		vm->seq_fd = vm_listen(&d, i, 2);
 		if (vm->seq_fd < 0)
 			goto out;
 		if (vhd_epoll_add(&d, vm->vu_listen_fd, EPOLLIN,

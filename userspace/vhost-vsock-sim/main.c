@@ -82,8 +82,7 @@ static void __attribute__((__noreturn__)) bad_arg(const char *opt,
 						  const char *arg,
 						  const char *want)
 {
-	warnx("bad %s '%s' (%s)", opt, arg, want);
-	cli_try_help();
+	cli_usage_error("bad %s '%s' (%s)", opt, arg, want);
 }
 
 static unsigned long long num_arg(const char *opt, const char *arg,
@@ -418,14 +417,9 @@ int main(int argc, char **argv)
 			cli_try_help();
 		}
 	}
-	if (optind < argc) {
-		warnx("unexpected argument '%s'", argv[optind]);
-		cli_try_help();
-	}
-	if (!d.nvms) {
-		warnx("no guest given (--guest CID:PATH)");
-		cli_try_help();
-	}
+	cli_no_more_args(argc, argv);
+	if (!d.nvms)
+		cli_usage_error("no guest given (--guest CID:PATH)");
 	for (i = 0; i < d.nvms; i++)
 		for (j = 0; j < i; j++)
 			if (d.vms[i].cid == d.vms[j].cid)

@@ -36,6 +36,7 @@
 #include "vsockzc.h"
 #define CLOSE_EXIT_CODE 7	/* VC_EXIT_OUTPUT */
 #include "../common/cli.h"
+#include "../common/sockpath.h"
 
 #define CHUNK		(256 * 1024)
 #define VSOCK_BUFFER	(4 * CHUNK)
@@ -124,6 +125,7 @@ struct ep {
 	char host[256], serv[16];	/* EP_TCP */
 	int lfd;			/* listening socket, or -1 */
 	pid_t owner;			/* who unlinks path at exit */
+	struct sockpath_id id;		/* the file bound there */
 };
 
 struct ctl {
@@ -196,7 +198,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	fputs("     --send-only          only send standard input; end when it is sent\n", out);
 	fputs("     --recv-only          only receive; do not read standard input\n", out);
 	fputs("     --seqpacket          use SOCK_SEQPACKET instead of SOCK_STREAM\n", out);
-	fputs(" -w, --timeout <seconds>  limit the wait for a connection\n", out);
+	fputs(" -w, --timeout <seconds>  limit the wait for a connection (0: no limit)\n", out);
 	fputs(" -i, --idle-timeout <seconds>  close a connection idle that long\n", out);
 	fputs("     --retry <n>          try to connect <n> more times while refused\n", out);
 	fputs("     --retry-for <seconds>  try to connect for that long while refused\n", out);
@@ -212,7 +214,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	fputs(" -V, --version            display version\n", out);
 
 	fputs("\nCIDs and ports are decimal; a CID may also be any, hypervisor, local or\n"
-	      "host.\n", out);
+	      "host, and a port any. any is for --listen: connecting to it is refused.\n", out);
 	fprintf(out, "\nFor more details see %s(1).\n", program_invocation_short_name);
 	exit(EXIT_SUCCESS);
 }
@@ -226,7 +228,8 @@ static void unlink_listeners(void)
 
 	for (i = 0; i < sizeof(unix_listeners) / sizeof(unix_listeners[0]); i++)
 		if (unix_listeners[i] && unix_listeners[i]->owner == getpid())
-			unlink(unix_listeners[i]->path);
+			sockpath_unlink(unix_listeners[i]->path,
+					&unix_listeners[i]->id);
 }
 
 /* SIGINT and SIGTERM: exit 130 or 143, as a shell reports them. */
@@ -807,8 +810,8 @@ static void seconds_str(int ms, char *buf, size_t len)
 
 /*
  * Is there a loopback transport? Without one, the kernel sends a
- * connection to CID 1 to the host, where it times out. Asked only
- * after such a timeout: a socket bound to CID 1 gets EADDRNOTAVAIL.
+ * connection to CID 1 to the host, where it times out or is refused.
+ * Asked only after that: a socket bound to CID 1 gets EADDRNOTAVAIL.
  */
 static bool have_loopback(void)
 {
@@ -845,13 +848,24 @@ static void __attribute__((__noreturn__)) connect_failed(struct ctl *ctl,
 	/* a vsock peer with no listener answers with a reset */
 	if (e == ECONNRESET)
 		e = ECONNREFUSED;
-	if (e == ETIMEDOUT && ep->kind == EP_VSOCK &&
+	/* without loopback the host gets it: it times out (vhost_vsock
+	 * drops it) or is reset (vsock-zc-vhostd answers RST)
+	 */
+	if ((e == ETIMEDOUT || e == ECONNREFUSED) && ep->kind == EP_VSOCK &&
 	    ep->vm.svm_cid == VMADDR_CID_LOCAL && !have_loopback())
 		errx(VC_EXIT_CONNECT, "%s: %s: there is no loopback transport; "
 		     "CID 1 (local) needs the vsock_loopback module, without it "
 		     "the connection goes to the host", what, strerror(e));
 	if (e == ENOENT && (ep->kind == EP_HYBRID || ep->kind == EP_UNIX))
 		errx(VC_EXIT_CONNECT, "%s: no such UNIX socket", what);
+	/* a UNIX socket of the other type: a usage mistake, say which */
+	if (e == EPROTOTYPE && ctl->seqpacket &&
+	    (ep->kind == EP_HYBRID || ep->kind == EP_UNIX))
+		errx(VC_EXIT_NOTSUPP, "%s: %s is not a SOCK_SEQPACKET socket",
+		     what, ep->path);
+	if (e == EPROTOTYPE && (ep->kind == EP_HYBRID || ep->kind == EP_UNIX))
+		errx(VC_EXIT_NOTSUPP, "%s: %s is a SOCK_SEQPACKET socket; use "
+		     "--seqpacket", what, ep->path);
 	errno = e;
 	err(VC_EXIT_CONNECT, "%s", what);
 }
@@ -1110,6 +1124,7 @@ static int unix_listen(struct ctl *ctl, struct ep *ep)
 			err(EXIT_FAILURE, "bind %s", ep->path);
 	}
 	ep->owner = getpid();
+	sockpath_remember(ep->path, &ep->id);
 	for (i = 0; i < sizeof(unix_listeners) / sizeof(unix_listeners[0]); i++)
 		if (!unix_listeners[i]) {
 			unix_listeners[i] = ep;
@@ -1860,10 +1875,13 @@ static void parse_ep(const char *s, bool listen, struct ep *ep)
 		     "tcp:[HOST:]PORT" :
 		     "CID:PORT, unix:PATH, unix:PATH:PORT, tcp:HOST:PORT, "
 		     "tcp-listen:[HOST:]PORT or -");
-	/* CID any (4294967295) names no peer: connect() would try it */
+	/* CID or port any (4294967295) names no peer: connect() would try it */
 	if (ep->kind == EP_VSOCK && !listen && ep->vm.svm_cid == VMADDR_CID_ANY)
 		errx(VC_EXIT_NOTSUPP, "'%s': cannot connect to CID any; give "
 		     "the peer's CID (a number, host, local or hypervisor)", s);
+	if (ep->kind == EP_VSOCK && !listen && ep->vm.svm_port == VMADDR_PORT_ANY)
+		errx(VC_EXIT_NOTSUPP, "'%s': cannot connect to port any; give "
+		     "the peer's port", s);
 }
 
 /* -e CMD: the words of CMD, split at blanks, no quoting. */
@@ -1908,17 +1926,24 @@ static int parse_count(const char *s, const char *opt, long min)
 	return (int)v;
 }
 
-/* Seconds for @what ("timeout": -w); 0 is no limit (-1), as timeout(1). */
+/*
+ * Seconds for @what ("timeout": -w) in ms; 0 is no limit (-1), as
+ * timeout(1). Any other value is at least 1 ms: never "at once".
+ */
 static int parse_seconds(const char *s, const char *what)
 {
 	char *end;
 	double v;
+	long ms;
 
 	errno = 0;
 	v = strtod(s, &end);
 	if (!*s || *end || errno || !isfinite(v) || v < 0 || v > INT_MAX / 1000)
 		errx(EXIT_FAILURE, "invalid %s: '%s'", what, s);
-	return v == 0 ? -1 : (int)(v * 1000);
+	if (v == 0)
+		return -1;
+	ms = lround(v * 1000);
+	return ms < 1 ? 1 : (int)ms;
 }
 
 /* @fd is a terminal, the one @tty is. */
@@ -2097,10 +2122,10 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (optind == argc || argc - optind > 2) {
-		warnx(optind == argc ? "no address given" : "too many arguments");
-		cli_try_help();
-	}
+	if (optind == argc)
+		cli_usage_error("no address given");
+	if (argc - optind > 2)
+		cli_usage_error("too many arguments");
 	if (ctl.send_only && ctl.recv_only)
 		errx(EXIT_FAILURE, "--send-only and --recv-only are exclusive");
 	if (ctl.cmd && argc - optind == 2)
