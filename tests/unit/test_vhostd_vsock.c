@@ -781,6 +781,185 @@ static void test_reset(void)
 	close(lfd);
 }
 
+/* Guest 0 sends h and payload, the bytes cut into descriptors of lens[]. */
+static void send_cut(const struct virtio_vsock_hdr *h, const void *pay,
+		     const uint32_t *lens, unsigned int n)
+{
+	struct gring *g = &tx[0];
+	uint16_t head = g->next_desc % NUM, i = head;
+	uint32_t len = le32toh(h->len), off = 0;
+	uint64_t b = g_alloc(sizeof(*h) + len);
+	unsigned int k;
+
+	memcpy(g_ptr(b), h, sizeof(*h));
+	memcpy(g_ptr(b + sizeof(*h)), pay, len);
+	for (k = 0; k < n; k++) {
+		g_desc(g, i, b + off, lens[k], k + 1 < n ? VRING_DESC_F_NEXT : 0,
+		       (i + 1) % NUM);
+		off += lens[k];
+		if (k + 1 < n)
+			i = (i + 1) % NUM;
+	}
+	g->next_desc = i + 1;
+	g_publish(g, head);
+	vhd_vm_tx_kick(&vms[0]);
+	pump();
+}
+
+/* A fresh RX ring for guest 0: the chain of lens[] (flags[]), then a pair. */
+static void rx_post_cut(const uint32_t *lens, const uint16_t *flags,
+			unsigned int n)
+{
+	struct vhd_vq *vq = &vms[0].vq[VHD_RXQ];
+	uint64_t b = g_alloc(70000 + 4796);
+	unsigned int k;
+
+	g_ring_init(&rx[0], vq, 0, NUM, true, true);
+	vq->last_avail = 0;
+	for (k = 0; k < n; k++)
+		g_desc(&rx[0], k, b + (k ? 2048 * k : 0), lens[k],
+		       flags[k] | (k + 1 < n ? VRING_DESC_F_NEXT : 0), k + 1);
+	g_publish(&rx[0], 0);
+	b += 70000;
+	g_desc(&rx[0], n, b, VHD_HDR_LEN, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT,
+	       n + 1);
+	g_desc(&rx[0], n + 1, b + VHD_HDR_LEN, 4796 - VHD_HDR_LEN,
+	       VRING_DESC_F_WRITE, 0);
+	g_publish(&rx[0], n);
+	vhd_vm_rx_kick(&vms[0]);
+}
+
+/* What each device refuses: a TX chain, then an RX buffer. */
+static const struct {
+	const char *name;
+	uint32_t tx[4];			/* descriptor lengths, 0 ends */
+	uint32_t tx_len;		/* payload */
+	uint32_t rx[3];
+	uint16_t rx_flags[3];
+} refused[] = {
+	/* beyond UIO_MAXIOV descriptors (tx_len / 2 + 1, indirect) */
+	{ "vhost-vsock", { 0 }, 2200, { 44, 4000 }, { 0, VRING_DESC_F_WRITE } },
+	{ "firecracker", { 0 }, 600, { 44, 4000 }, { 0, VRING_DESC_F_WRITE } },
+	{ "cloud-hypervisor", { 20, 24, 100 }, 100, { 44, 2000, 2000 },
+	  { VRING_DESC_F_WRITE, VRING_DESC_F_WRITE, VRING_DESC_F_WRITE } },
+	{ "libkrun", { 94, 50 }, 100, { 20, 4000 },
+	  { VRING_DESC_F_WRITE, VRING_DESC_F_WRITE } },
+	{ "vhost-device-vsock", { 44, 40, 30, 30 }, 100, { 44, 70000 },
+	  { VRING_DESC_F_WRITE, VRING_DESC_F_WRITE } },
+};
+
+/* The log lines, as tests/expected/vsock-zc-vhostd/strict-log pins them. */
+static void t_strict_log(const char *lines)
+{
+	char path[512], want[4096];
+	const char *src = getenv("srcdir");
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/tests/expected/vsock-zc-vhostd/strict-log",
+		 src ? src : ".");
+	f = fopen(path, "r");
+	n = f ? fread(want, 1, sizeof(want) - 1, f) : 0;
+	want[n] = '\0';
+	if (f)
+		fclose(f);
+	if (getenv("EXPECT_WRITE") && (f = fopen(path, "w"))) {
+		fputs(lines, f);
+		fclose(f);
+	}
+	t_ok(!strcmp(want, lines), "--strict refusals log as %s says%s%s", path,
+	     strcmp(want, lines) ? ":\n# " : "", strcmp(want, lines) ? lines : "");
+}
+
+static void test_strict(void)
+{
+	static uint8_t out[4096], in[4096];
+	static char logs[4096];
+	struct vhd_stats *s = &vms[0].stats;
+	int lfd = listen_at("vm3_4000", SOCK_STREAM), fd;
+	uint32_t gport = next_port++, used_len;
+	const uint32_t good[] = { 44, 100 };
+	struct virtio_vsock_hdr h;
+	unsigned int i, k;
+	unsigned long bad;
+	uint16_t before;
+	int head;
+
+	fd = guest_connect(lfd, gport, 4000, VIRTIO_VSOCK_TYPE_STREAM);
+	fill(out, sizeof(out), 11);
+	logs[0] = '\0';
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		const char *name = refused[i].name;
+
+		d.strict = vhd_strict_find(name);
+		vms[0].strict_logged = false;
+		h = mkhdr(0, 2, gport, 4000, VIRTIO_VSOCK_TYPE_STREAM,
+			  VIRTIO_VSOCK_OP_RW, 100);
+		before = tx_used_idx();
+		send_cut(&h, out, good, 2);
+		t_ok(d.strict && read_all(fd, in, sizeof(in)) == 100 &&
+		     !memcmp(in, out, 100) && tx_used_idx() == before + 1,
+		     "%s: header and one data descriptor: accepted", name);
+
+		bad = s->bad_chains;
+		before = tx_used_idx();
+		log_begin();
+		if (!refused[i].tx[0]) {
+			send_indirect(gport, 4000, out, refused[i].tx_len);
+		} else {
+			h.len = htole32(refused[i].tx_len);
+			for (k = 0; k < 4 && refused[i].tx[k]; k++)
+				;
+			send_cut(&h, out, refused[i].tx, k);
+		}
+		strcat(logs, log_end());
+		strcat(logs, "\n");
+		t_ok(read_all(fd, in, sizeof(in)) == 0 && s->bad_chains == bad + 1 &&
+		     tx_used_idx() == (uint16_t)(before + !d.strict->tx_keep) &&
+		     recv_pkt(0, &h, NULL, 0) < 0,
+		     "%s: refused TX chain dropped, no RST, %s", name,
+		     d.strict->tx_keep ? "not given back" : "given back");
+
+		/* RX: the refused buffer first, then a good one. */
+		while (recv_pkt(0, &h, NULL, 0) >= 0)
+			;
+		for (k = 0; k < 3 && refused[i].rx[k]; k++)
+			;
+		vms[0].strict_logged = false;
+		bad = s->bad_chains;
+		log_begin();
+		rx_post_cut(refused[i].rx, refused[i].rx_flags, k);
+		if (write(fd, out, 10) != 10)
+			exit(99);
+		pump();
+		strcat(logs, log_end());
+		strcat(logs, "\n");
+		if (d.strict->rx_stop) {
+			t_ok(g_used(&rx[0], NULL) < 0 && s->bad_chains == bad + 1,
+			     "%s: refused RX buffer kept, RX waits", name);
+			vhd_vm_rx_kick(&vms[0]);
+			pump();
+		} else {
+			head = g_used(&rx[0], &used_len);
+			t_ok(head == 0 && used_len == 0 && s->bad_chains == bad + 1,
+			     "%s: refused RX buffer given back unused", name);
+		}
+		head = g_used(&rx[0], &used_len);
+		t_ok(head == (int)k && used_len == VHD_HDR_LEN + 10,
+		     "%s: the next buffer, header + data, gets the packet", name);
+	}
+	t_strict_log(logs);
+	d.strict = NULL;
+	g_ring_init(&rx[0], &vms[0].vq[VHD_RXQ], 0, NUM, true, true);
+	vms[0].vq[VHD_RXQ].last_avail = 0;
+	post_rx(0);
+	close(fd);
+	pump();
+	while (recv_pkt(0, &h, NULL, 0) >= 0)
+		;
+	close(lfd);
+}
+
 int main(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -821,7 +1000,7 @@ int main(void)
 	    vhd_epoll_add(&d, vms[0].seq_fd, EPOLLIN, &vms[0].seq_ev))
 		return 99;
 
-	printf("1..59\n");
+	printf("1..80\n");
 	test_connect_and_data();
 	test_credit();
 	test_long_chains_and_backpressure();
@@ -830,20 +1009,21 @@ int main(void)
 	test_host_connect();
 	test_host_connect_seqpacket();
 	test_siblings();
+	test_strict();
 	test_reset();
-	if (t_n != 59)
-		printf("# planned 59, ran %u\n", t_n);
+	if (t_n != 80)
+		printf("# planned 80, ran %u\n", t_n);
 	for (i = 0; i < 2; i++)
 		unlink(path[i]);
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 7; i++) {
 		static const char *const names[] = {
 			"vm3_1000", "vm3_1001", "vm3_1002", "vm3_2000",
-			"vm3_3000", "vm3.seqpacket",
+			"vm3_3000", "vm3.seqpacket", "vm3_4000",
 		};
 
 		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, names[i]);
 		unlink(sa.sun_path);
 	}
 	rmdir(dir);
-	return t_failed || t_n != 59 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return t_failed || t_n != 80 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

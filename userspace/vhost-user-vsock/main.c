@@ -47,6 +47,8 @@ static void __attribute__((__noreturn__)) usage(void)
 	fputs(" -g, --vm SPEC          a guest: cid=CID,socket=VHOST_USER_SOCKET,uds=PATH\n"
 	      "                        [,seqpacket=PATH]\n", out);
 	fputs(" -b, --buf-size BYTES   receive buffer per connection (default 262144)\n", out);
+	fputs("     --strict DEVICE    refuse what DEVICE would: vhost-vsock, firecracker,\n"
+	      "                        cloud-hypervisor, libkrun or vhost-device-vsock\n", out);
 	fputs(" -v, --verbose          more messages (repeat for more)\n", out);
 
 	fputs("\n", out);
@@ -226,6 +228,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "vm", required_argument, NULL, 'g' },
 		{ "buf-size", required_argument, NULL, 'b' },
+		{ "strict", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -261,6 +264,14 @@ int main(int argc, char **argv)
 				cli_usage_error("bad --buf-size '%s' (4096 to 1073741824)",
 						optarg);
 			d.buf_alloc = v;
+			break;
+		case 'S':
+			d.strict = vhd_strict_find(optarg);
+			if (!d.strict) {
+				warnx("bad --strict '%s' (%s)", optarg,
+				      vhd_strict_names);
+				cli_try_help();
+			}
 			break;
 		case 'v':
 			d.verbose++;

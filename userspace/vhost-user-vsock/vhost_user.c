@@ -55,6 +55,15 @@ enum {
 		      (1ull << VIRTIO_VSOCK_F_SEQPACKET))
 #define VHD_PROTOCOL_FEATURES ((1ull << PF_REPLY_ACK) | (1ull << PF_CONFIG))
 
+/* What we offer: with --strict, no more than that device does. */
+static uint64_t vu_features(const struct vhd_vm *vm)
+{
+	if (!vm->d->strict)
+		return VHD_FEATURES;
+	return VHD_FEATURES & (vm->d->strict->features |
+			       (1ull << F_PROTOCOL_FEATURES));
+}
+
 struct vu_hdr {
 	uint32_t request, flags, size;
 };
@@ -243,7 +252,7 @@ int vhd_vu_handle(struct vhd_vm *vm, uint32_t req, uint32_t flags,
 		memcpy(&st, payload, sizeof(st));
 	switch (req) {
 	case VU_GET_FEATURES:
-		u64 = VHD_FEATURES;
+		u64 = vu_features(vm);
 		goto reply_u64;
 	case VU_GET_PROTOCOL_FEATURES:
 		u64 = VHD_PROTOCOL_FEATURES;
@@ -254,10 +263,12 @@ int vhd_vu_handle(struct vhd_vm *vm, uint32_t req, uint32_t flags,
 	case VU_SET_FEATURES:
 		if (size < 8)
 			return -EINVAL;
-		vm->acked_features = u64 & VHD_FEATURES;
+		vm->acked_features = u64 & vu_features(vm);
 		for (i = 0; i < 2; i++) {
-			vm->vq[i].event_idx = u64 & (1ull << VIRTIO_RING_F_EVENT_IDX);
-			vm->vq[i].indirect = u64 & (1ull << VIRTIO_RING_F_INDIRECT_DESC);
+			vm->vq[i].event_idx = vm->acked_features &
+					      (1ull << VIRTIO_RING_F_EVENT_IDX);
+			vm->vq[i].indirect = vm->acked_features &
+					     (1ull << VIRTIO_RING_F_INDIRECT_DESC);
 		}
 		return 0;
 	case VU_SET_PROTOCOL_FEATURES:

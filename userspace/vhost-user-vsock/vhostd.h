@@ -149,6 +149,29 @@ struct vhd_rst {
 struct vhd;
 
 /*
+ * --strict=DEVICE: refuse the chains another virtio-vsock device would
+ * refuse, and handle them as it does (doc/devices.txt has the sources).
+ * Descriptors are counted as the guest posted them.
+ */
+struct vhd_strict {
+	const char *name;
+	uint64_t features;	/* device and ring features it offers */
+	uint32_t max_pkt;	/* TX payload */
+	unsigned int max_desc;	/* per chain, 0: no limit of its own */
+	bool hdr_in_head;	/* the 44-byte header lies in the head */
+	bool hdr_alone;		/* a head with a next holds only the header */
+	unsigned int tx_data;	/* TX payload descriptors, 0: any number */
+	unsigned int rx_desc;	/* RX descriptors, 0: any number */
+	uint32_t rx_data;	/* a separate RX data descriptor, 0: any */
+	bool tx_keep;		/* a refused TX chain is never given back */
+	bool rx_stop;		/* a refused RX chain is kept, RX waits */
+};
+
+/* The device called @name, or NULL; a list of the names for messages. */
+const struct vhd_strict *vhd_strict_find(const char *name);
+extern const char vhd_strict_names[];
+
+/*
  * One guest. vsock-zc-vhostd is its device: the protocol code's "host"
  * end is ours (VHD_HOST_CID, UNIX sockets here) and the peer is the
  * guest. vhost-vsock-sim plays the guest to the kernel's vhost_vsock:
@@ -192,6 +215,7 @@ struct vhd_vm {
 	struct vhd_rst rst[VHD_RST_QUEUE];
 	unsigned int rst_head, rst_count;
 	bool tx_push, rx_push;		/* used entries to notify about */
+	bool strict_logged;		/* a --strict refusal was logged */
 	struct vhd_stats stats;
 };
 
@@ -201,6 +225,7 @@ struct vhd {
 	struct vhd_vm *vms;
 	uint32_t buf_alloc;		/* per connection, guest to host */
 	int verbose;
+	const struct vhd_strict *strict;	/* --strict, or NULL */
 };
 
 /* Our end's CID, and the peer's. */

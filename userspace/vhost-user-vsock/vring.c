@@ -167,6 +167,12 @@ static int walk_chain(struct vhd_vq *vq, struct vhd_chain *c, uint16_t head)
 		/* Device-writable descriptors come after readable ones. */
 		if (!(flags & VRING_DESC_F_WRITE) && c->nin)
 			return -EINVAL;
+		if (!c->ndout && !c->ndin)
+			c->head_len = len;
+		if (flags & VRING_DESC_F_WRITE)
+			c->ndin++;
+		else
+			c->ndout++;
 		ret = chain_map(c, vq->mem, addr, len,
 				flags & VRING_DESC_F_WRITE);
 		if (ret)
@@ -230,6 +236,7 @@ int vhd_vq_pop(struct vhd_vq *vq, struct vhd_chain *c)
 		return vq->ops->pop(vq, c);
 	c->nout = c->nin = 0;
 	c->out_len = c->in_len = 0;
+	c->ndout = c->ndin = c->head_len = 0;
 	if (!vhd_vq_ready(vq))
 		return 0;
 	avail_idx = le16toh(READ_ONCE16(&vq->avail->idx));

@@ -39,6 +39,8 @@ struct vhd_chain {
 	uint16_t head;
 	unsigned int nout, nin;		/* iovec counts */
 	uint64_t out_len, in_len;	/* byte counts */
+	unsigned int ndout, ndin;	/* descriptor counts */
+	uint32_t head_len;		/* the first descriptor's length */
 	unsigned int cap;
 	struct iovec *iov;
 };

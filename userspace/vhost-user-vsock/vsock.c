@@ -81,6 +81,115 @@ int vhd_check_hdr(const struct vhd_vm *vm, const struct virtio_vsock_hdr *h,
 	return 0;
 }
 
+#define F(bit)		(1ull << (bit))
+#define KIB64		(64 * 1024)
+
+/* What each device accepts from a guest; see doc/devices.txt. */
+static const struct vhd_strict strict_devices[] = {
+	{	/* drivers/vhost/vsock.c: iov_iter over the whole chain */
+		.name = "vhost-vsock",
+		.features = F(VIRTIO_F_VERSION_1) | F(VIRTIO_RING_F_INDIRECT_DESC) |
+			    F(VIRTIO_RING_F_EVENT_IDX) | F(VIRTIO_VSOCK_F_SEQPACKET),
+		.max_pkt = KIB64, .max_desc = 1024,	/* UIO_MAXIOV */
+		.tx_keep = true, .rx_stop = true,
+	}, {	/* IoVecBuffer over the whole chain; queues of 256 */
+		.name = "firecracker",
+		.features = F(VIRTIO_F_VERSION_1),
+		.max_pkt = KIB64, .max_desc = 256,
+	}, {	/* header in the head; RX: head and one data descriptor */
+		.name = "cloud-hypervisor",
+		.features = F(VIRTIO_F_VERSION_1),
+		.max_pkt = KIB64, .hdr_in_head = true, .hdr_alone = true,
+		.rx_desc = 2,
+	}, {
+		.name = "libkrun",
+		.features = F(VIRTIO_F_VERSION_1),
+		.max_pkt = KIB64, .hdr_in_head = true, .hdr_alone = true,
+		.rx_desc = 2,
+	}, {	/* virtio-vsock crate's VsockPacket: one data descriptor */
+		.name = "vhost-device-vsock",
+		.features = F(VIRTIO_F_VERSION_1) | F(VIRTIO_RING_F_EVENT_IDX),
+		.max_pkt = KIB64, .hdr_in_head = true, .hdr_alone = true,
+		.tx_data = 1, .rx_desc = 2, .rx_data = KIB64, .tx_keep = true,
+	},
+};
+
+const char vhd_strict_names[] = "vhost-vsock, firecracker, cloud-hypervisor, "
+				"libkrun or vhost-device-vsock";
+
+const struct vhd_strict *vhd_strict_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(strict_devices) / sizeof(strict_devices[0]); i++)
+		if (!strcmp(name, strict_devices[i].name))
+			return &strict_devices[i];
+	return NULL;
+}
+
+/* Rules both queues share; 0 or a message in why. */
+static int strict_common(const struct vhd_strict *s, const struct vhd_chain *ch,
+			 unsigned int nd, bool data, char *why, size_t n)
+{
+	if (s->max_desc && nd > s->max_desc)
+		return snprintf(why, n, "%u descriptors, %s takes at most %u",
+				nd, s->name, s->max_desc);
+	if (s->hdr_in_head && ch->head_len < VHD_HDR_LEN)
+		return snprintf(why, n, "a %u-byte head descriptor, %s wants the header in it",
+				ch->head_len, s->name);
+	if (s->hdr_alone && data && nd > 1 && ch->head_len != VHD_HDR_LEN)
+		return snprintf(why, n, "a %u-byte head descriptor with more after it, %s uses only its header",
+				ch->head_len, s->name);
+	return 0;
+}
+
+static int strict_tx(const struct vhd_strict *s, const struct vhd_chain *ch,
+		     uint32_t len, char *why, size_t n)
+{
+	if (ch->ndin)
+		return snprintf(why, n, "%u device-writable descriptor%s",
+				ch->ndin, ch->ndin > 1 ? "s" : "");
+	if (len > s->max_pkt)
+		return snprintf(why, n, "a %u-byte payload, %s takes at most %u",
+				len, s->name, s->max_pkt);
+	if (s->tx_data && len && ch->ndout - 1 > s->tx_data)
+		return snprintf(why, n, "the payload in %u descriptors, %s takes %u",
+				ch->ndout - 1, s->name, s->tx_data);
+	return strict_common(s, ch, ch->ndout, len, why, n);
+}
+
+static int strict_rx(const struct vhd_strict *s, const struct vhd_chain *ch,
+		     char *why, size_t n)
+{
+	if (ch->ndout)
+		return snprintf(why, n, "%u device-readable descriptor%s",
+				ch->ndout, ch->ndout > 1 ? "s" : "");
+	if (s->rx_desc && ch->ndin > s->rx_desc)
+		return snprintf(why, n, "%u descriptors, %s fills at most %u",
+				ch->ndin, s->name, s->rx_desc);
+	if (s->rx_data && ch->ndin == 2 && ch->in_len - ch->head_len > s->rx_data)
+		return snprintf(why, n, "a %llu-byte data descriptor, %s takes at most %u",
+				(unsigned long long)(ch->in_len - ch->head_len),
+				s->name, s->rx_data);
+	return strict_common(s, ch, ch->ndin, true, why, n);
+}
+
+/* A chain --strict refuses: counted, the first one logged. */
+static void strict_refused(struct vhd_vm *vm, bool tx, const char *why)
+{
+	const struct vhd_strict *s = vm->d->strict;
+
+	vm->stats.bad_chains++;
+	if (vm->strict_logged)
+		return;
+	vm->strict_logged = true;
+	vhd_log(vm->d, 0, "cid %llu: --strict=%s: %s chain refused: %s; %s (further refusals are only counted)",
+		(unsigned long long)vm->cid, s->name, tx ? "TX" : "RX", why,
+		tx ? (s->tx_keep ? "dropped, not given back" : "dropped") :
+		(s->rx_stop ? "kept, RX waits for the next kick" :
+			      "given back unused"));
+}
+
 static struct vhd_list *bucket(struct vhd_vm *vm, uint32_t gport,
 			       uint32_t hport)
 {
@@ -608,6 +717,7 @@ static void tx_packet(struct vhd_vm *vm, const struct vhd_chain *ch)
 	struct vhd_vm *sib;
 	uint64_t dst;
 	bool kept = false;
+	char why[160];
 	int ret;
 
 	if (ch->out_len < VHD_HDR_LEN) {
@@ -615,6 +725,12 @@ static void tx_packet(struct vhd_vm *vm, const struct vhd_chain *ch)
 		goto done;
 	}
 	vhd_iov_copy_from(ch->iov, ch->nout, 0, &h, sizeof(h));
+	if (vm->d->strict && strict_tx(vm->d->strict, ch, le32toh(h.len),
+				       why, sizeof(why))) {
+		strict_refused(vm, true, why);
+		kept = vm->d->strict->tx_keep;
+		goto done;
+	}
 	ret = vhd_check_hdr(vm, &h, ch->out_len - VHD_HDR_LEN);
 	if (ret) {
 		struct vhd_conn *c = NULL;
@@ -998,6 +1114,7 @@ static void vm_rx_flush(struct vhd_vm *vm)
 	struct vhd_vq *vq = &vm->vq[VHD_RXQ];
 	struct vhd_chain *ch = &vm->rx_chain;
 	unsigned int i, budget = VHD_BUDGET;
+	char why[160];
 	uint32_t n;
 	int ret;
 
@@ -1014,6 +1131,15 @@ static void vm_rx_flush(struct vhd_vm *vm)
 			/* Work waits for the guest's buffers. */
 			vm->stats.rx_no_buffers += ret == 0;
 			break;
+		}
+		if (ret > 0 && vm->d->strict &&
+		    strict_rx(vm->d->strict, ch, why, sizeof(why))) {
+			strict_refused(vm, false, why);
+			if (vm->d->strict->rx_stop)
+				break;
+			vhd_vq_push(vq, ch->head, 0);
+			vm->rx_push = true;
+			continue;
 		}
 		if (ret < 0 || ch->in_len <= VHD_HDR_LEN) {
 			vm->stats.bad_chains++;
