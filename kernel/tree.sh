@@ -323,6 +323,39 @@ cmd_debian_image() {
 	note "ok: $out/vmlinuz ($pkg $ver)"
 }
 
+# Debian's headers for its build of the base (linux-headers-ABI-cloud-
+# amd64, its -common and linux-kbuild), unpacked into debian-headers/
+# rather than installed: they would pull in a linux-image. Prints the
+# directory to build modules against.
+debian_headers() {
+	local ver abi out=$BUILDDIR/debian-headers tmp p
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+	abi=$(debian_abi)
+	if [ "$(cat "$out/version" 2>/dev/null)" != "$abi $ver" ]; then
+		rm -rf "$out"
+		tmp=$(mktemp -d)
+		note "fetching Debian's $abi-cloud-amd64 headers from the archive"
+		(cd "$tmp" && apt-get download -q "linux-headers-$abi-cloud-amd64=$ver" \
+			"linux-headers-$abi-common=$ver" "linux-kbuild-$abi=$ver") \
+			>/dev/null 2>"$tmp/err" || {
+			cat "$tmp/err" >&2
+			rm -rf "$tmp"
+			die "cannot fetch the $abi headers (run 'apt-get update' as root?)"
+		}
+		mkdir -p "$out/root"
+		for p in "$tmp"/*.deb; do
+			dpkg-deb -x "$p" "$out/root" || die "cannot unpack $p"
+		done
+		rm -rf "$tmp"
+		# The flavour's Makefile includes the common one by its
+		# installed path.
+		sed -i "s|^include /usr/src/|include $out/root/usr/src/|" \
+			"$out/root/usr/src/linux-headers-$abi-cloud-amd64/Makefile"
+		echo "$abi $ver" > "$out/version"
+	fi
+	echo "$out/root/usr/src/linux-headers-$abi-cloud-amd64"
+}
+
 # The DKMS modules built against Debian's headers for the same version
 # (linux-headers-ABI-cloud-amd64), beside that image's other modules:
 # dkms-image/ for mkinitramfs -m. Loads ours; keeps the stock
@@ -332,9 +365,8 @@ cmd_dkms_image() {
 	local src=$BUILDDIR/dkms/vsock-zc-$ver out=$BUILDDIR/dkms-image kdir m
 	[ -f "$img/version" ] || die "no $img; run 'make kernel-debian'"
 	[ -f "$src/dkms.conf" ] || die "no $src; run 'make dkms-source'"
-	kdir=/usr/src/linux-headers-$(debian_abi)-cloud-amd64
-	[ -f "$kdir/Makefile" ] ||
-		die "no $kdir; apt-get install linux-headers-$(debian_abi)-cloud-amd64 (./bootstrap does)"
+	kdir=$(debian_headers) && [ -f "$kdir/Makefile" ] ||
+		die "no Debian headers to build the DKMS modules against"
 	make -s -C "$src" KDIR="$kdir" -j"$JOBS" >/dev/null ||
 		die "the DKMS modules do not build against $kdir"
 	rm -rf "$out"
