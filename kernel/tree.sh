@@ -15,6 +15,7 @@
 #   tree.sh dkms-source   the DKMS source tree of the vsock modules,
 #                         from the tree's HEAD (dkms/vsock-zc-VERSION)
 #   tree.sh kernel-deb    Debian's config plus the series, as .debs
+#   tree.sh kernel-deb-image  its vmlinuz and vsock modules, to boot
 #   tree.sh dkms-image    those modules built for Debian's image of the
 #                         base, with its brd, for mkinitramfs -m
 #   tree.sh debian-image  fetch Debian's own build of the base (the cloud
@@ -280,6 +281,41 @@ debian_abi() {
 	echo "$abi"
 }
 
+# unpack_image DEB OUT MODULES: vmlinuz, config and MODULES (loaded in
+# that order, listed in OUT/modules/load-order) from a linux-image
+# package, and brd.ko beside them.
+unpack_image() {
+	local deb=$1 out=$2 mods=$3 x m f
+	x=$(mktemp -d)
+	dpkg-deb -x "$deb" "$x" || { rm -rf "$x"; die "cannot unpack $deb"; }
+	mkdir -p "$out/modules"
+	cp "$x"/boot/vmlinuz-* "$out/vmlinuz"
+	cp "$x"/boot/config-* "$out/config"
+	: > "$out/modules/load-order"
+	for m in $mods brd; do
+		f=$(find "$x/lib/modules" -name "$m.ko*" | head -n 1)
+		[ -n "$f" ] || { rm -rf "$x"; die "${deb##*/} has no $m module"; }
+		case $f in
+		*.xz) xz -dc "$f" > "$out/modules/$m.ko" ;;
+		*) cp "$f" "$out/modules/$m.ko" ;;
+		esac
+		[ "$m" = brd ] || echo "$m.ko" >> "$out/modules/load-order"
+	done
+	rm -rf "$x"
+}
+
+# The kernel make kernel-deb built, as the VM tests boot it: vmlinuz and
+# its vsock modules (and brd, loaded: the page-cache cases need it).
+cmd_kernel_deb_image() {
+	local deb out=$BUILDDIR/kernel-deb-image
+	deb=$(ls "$BUILDDIR"/kernel-deb/linux-image-*vsockzc*.deb 2>/dev/null | grep -v dbg | head -n 1)
+	[ -n "$deb" ] || die "no linux-image package in $BUILDDIR/kernel-deb; run 'make kernel-deb'"
+	rm -rf "$out"
+	unpack_image "$deb" "$out" "$DEBIAN_VSOCK_MODULES"
+	echo brd.ko >> "$out/modules/load-order"
+	note "ok: $out (${deb##*/})"
+}
+
 cmd_debian_image() {
 	local ver abi pkg out=$BUILDDIR/debian-image tmp m f
 	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
@@ -298,27 +334,7 @@ cmd_debian_image() {
 		cat "$tmp/err" >&2
 		die "cannot fetch $pkg=$ver (run 'apt-get update' as root?)"
 	}
-	dpkg-deb -x "$tmp"/*.deb "$tmp/x"
-	mkdir -p "$out/modules"
-	cp "$tmp/x/boot/vmlinuz-$abi-cloud-amd64" "$out/vmlinuz"
-	cp "$tmp/x/boot/config-$abi-cloud-amd64" "$out/config"
-	: > "$out/modules/load-order"
-	for m in $DEBIAN_VSOCK_MODULES; do
-		f=$(find "$tmp/x/lib/modules" -name "$m.ko*" | head -n 1)
-		[ -n "$f" ] || die "$pkg has no $m module"
-		case $f in
-		*.xz) xz -dc "$f" > "$out/modules/$m.ko" ;;
-		*) cp "$f" "$out/modules/$m.ko" ;;
-		esac
-		echo "$m.ko" >> "$out/modules/load-order"
-	done
-	# Not loaded by the stock test: the RAM disk for page-cache cases.
-	f=$(find "$tmp/x/lib/modules" -name "brd.ko*" | head -n 1)
-	[ -n "$f" ] || die "$pkg has no brd module"
-	case $f in
-	*.xz) xz -dc "$f" > "$out/modules/brd.ko" ;;
-	*) cp "$f" "$out/modules/brd.ko" ;;
-	esac
+	unpack_image "$tmp"/*.deb "$out" "$DEBIAN_VSOCK_MODULES"
 	echo "$pkg=$ver $DEBIAN_IMAGE_FORMAT" > "$out/version"
 	note "ok: $out/vmlinuz ($pkg $ver)"
 }
@@ -494,5 +510,6 @@ debian-image) cmd_debian_image ;;
 dkms-source) cmd_dkms_source ;;
 dkms-image) cmd_dkms_image ;;
 kernel-deb) cmd_kernel_deb ;;
+kernel-deb-image) cmd_kernel_deb_image ;;
 *) sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
