@@ -14,10 +14,10 @@
 #   tree.sh tools FLAVOUR build vsock_test, vsock_perf, vsock_diag_test
 #   tree.sh dkms-source   the DKMS source tree of the vsock modules,
 #                         from the tree's HEAD (dkms/vsock-zc-VERSION)
-#   tree.sh kernel-deb    Debian's config plus the series, as .debs
-#   tree.sh kernel-deb-image  its vmlinuz and vsock modules, to boot
 #   tree.sh dkms-image    those modules built for Debian's image of the
 #                         base, with its brd, for mkinitramfs -m
+#   tree.sh kernel-deb    Debian's config plus the series, as .debs
+#   tree.sh kernel-deb-image  its vmlinuz and vsock modules, to boot
 #   tree.sh debian-image  fetch Debian's own build of the base (the cloud
 #                         flavour) into debian-image/: vmlinuz and the
 #                         vsock modules, for tests on a stock kernel
@@ -308,7 +308,7 @@ unpack_image() {
 # its vsock modules (and brd, loaded: the page-cache cases need it).
 cmd_kernel_deb_image() {
 	local deb out=$BUILDDIR/kernel-deb-image
-	deb=$(ls "$BUILDDIR"/kernel-deb/linux-image-*vsockzc*.deb 2>/dev/null | grep -v dbg | head -n 1)
+	deb=$(ls "$BUILDDIR"/kernel-deb/linux-image-*vsockzc*.deb 2>/dev/null | grep -v dbg | head -n 1 || :)
 	[ -n "$deb" ] || die "no linux-image package in $BUILDDIR/kernel-deb; run 'make kernel-deb'"
 	rm -rf "$out"
 	unpack_image "$deb" "$out" "$DEBIAN_VSOCK_MODULES"
@@ -366,7 +366,10 @@ debian_headers() {
 		# The flavour's Makefile includes the common one by its
 		# installed path.
 		sed -i "s|^include /usr/src/|include $out/root/usr/src/|" \
-			"$out/root/usr/src/linux-headers-$abi-cloud-amd64/Makefile"
+			"$out/root/usr/src/linux-headers-$abi-cloud-amd64/Makefile" &&
+			grep -q "^include $out/root/" \
+				"$out/root/usr/src/linux-headers-$abi-cloud-amd64/Makefile" ||
+			die "cannot point Debian's $abi headers at their unpacked copy"
 		echo "$abi $ver" > "$out/version"
 	fi
 	echo "$out/root/usr/src/linux-headers-$abi-cloud-amd64"
@@ -383,13 +386,15 @@ cmd_dkms_image() {
 	[ -f "$src/dkms.conf" ] || die "no $src; run 'make dkms-source'"
 	kdir=$(debian_headers) && [ -f "$kdir/Makefile" ] ||
 		die "no Debian headers to build the DKMS modules against"
-	make -s -C "$src" KDIR="$kdir" -j"$JOBS" >/dev/null ||
+	# Built in a copy: the source stays clean for make dkms-deb.
+	rm -rf "$out" "$out.src"
+	cp -a "$src" "$out.src"
+	make -s -C "$out.src" KDIR="$kdir" -j"$JOBS" >/dev/null ||
 		die "the DKMS modules do not build against $kdir"
-	rm -rf "$out"
 	mkdir -p "$out"
 	: > "$out/load-order"
 	for m in $DEBIAN_VSOCK_MODULES; do
-		cp "$src/$m.ko" "$out/"
+		cp "$out.src/$m.ko" "$out/"
 		echo "$m.ko" >> "$out/load-order"
 	done
 	cp "$img/modules/brd.ko" "$out/"
@@ -511,5 +516,5 @@ dkms-source) cmd_dkms_source ;;
 dkms-image) cmd_dkms_image ;;
 kernel-deb) cmd_kernel_deb ;;
 kernel-deb-image) cmd_kernel_deb_image ;;
-*) sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+*) sed -n '4,/^# Environment/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 esac
