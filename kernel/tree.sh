@@ -18,12 +18,15 @@
 #                         base, with its brd, for mkinitramfs -m
 #   tree.sh kernel-deb    Debian's config plus the series, as .debs
 #   tree.sh kernel-deb-image  its vmlinuz and vsock modules, to boot
+#   tree.sh debian-headers  unpack Debian's headers of the base; print
+#                         the directory to build modules against
+#   tree.sh debian-abi    the base's Debian ABI name (6.12.117+deb12)
 #   tree.sh debian-image  fetch Debian's own build of the base (the cloud
 #                         flavour) into debian-image/: vmlinuz and the
 #                         vsock modules, for tests on a stock kernel
 #
 # Environment: SRCDIR (the vsock-zc checkout), BUILDDIR (default
-# $SRCDIR/build), KERNEL_TARBALL, JOBS.
+# $SRCDIR/build), KERNEL_TARBALL, JOBS, BASE_DEB_VERSION.
 set -eu -o pipefail
 
 SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -270,12 +273,19 @@ DEBIAN_VSOCK_MODULES='vsock vmw_vsock_virtio_transport_common
 # What debian-image/ holds; a change fetches the image anew.
 DEBIAN_IMAGE_FORMAT=brd,config
 
+# The Debian version of the base: linux-source-6.12's, or BASE_DEB_VERSION
+# (check-versions sets it for other releases).
+base_version() {
+	[ -z "${BASE_DEB_VERSION:-}" ] || { echo "$BASE_DEB_VERSION"; return; }
+	dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null ||
+		die "linux-source-6.12 is not installed; run ./bootstrap"
+}
+
 # The ABI name of the base version: 6.12.117-1~deb12u1 is built as
 # linux-image-6.12.117+deb12-*.
 debian_abi() {
 	local ver abi
-	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
-		die "linux-source-6.12 is not installed; run ./bootstrap"
+	ver=$(base_version) || exit 1
 	abi=${ver%%-*}
 	case $ver in *~deb[0-9]*) abi=$abi+$(echo "$ver" | sed 's/.*~\(deb[0-9]*\).*/\1/') ;; esac
 	echo "$abi"
@@ -316,10 +326,19 @@ cmd_kernel_deb_image() {
 	note "ok: $out (${deb##*/})"
 }
 
+# fetch_debs DIR PKG=VERSION...: the packages from the archive, into DIR.
+fetch_debs() {
+	local dir=$1
+	shift
+	(cd "$dir" && apt-get download -q "$@") >/dev/null 2>"$dir/err" || {
+		cat "$dir/err" >&2
+		die "cannot fetch $* (run 'apt-get update' as root?)"
+	}
+}
+
 cmd_debian_image() {
-	local ver abi pkg out=$BUILDDIR/debian-image tmp m f
-	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
-		die "linux-source-6.12 is not installed; run ./bootstrap"
+	local ver abi pkg out=$BUILDDIR/debian-image tmp
+	ver=$(base_version) || exit 1
 	abi=$(debian_abi)
 	pkg=linux-image-$abi-cloud-amd64-unsigned
 	if [ "$(cat "$out/version" 2>/dev/null)" = "$pkg=$ver $DEBIAN_IMAGE_FORMAT" ]; then
@@ -330,10 +349,7 @@ cmd_debian_image() {
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"; trap - RETURN' RETURN
 	note "fetching $pkg=$ver from the Debian archive"
-	(cd "$tmp" && apt-get download -q "$pkg=$ver" >/dev/null 2>"$tmp/err") || {
-		cat "$tmp/err" >&2
-		die "cannot fetch $pkg=$ver (run 'apt-get update' as root?)"
-	}
+	fetch_debs "$tmp" "$pkg=$ver"
 	unpack_image "$tmp"/*.deb "$out" "$DEBIAN_VSOCK_MODULES"
 	echo "$pkg=$ver $DEBIAN_IMAGE_FORMAT" > "$out/version"
 	note "ok: $out/vmlinuz ($pkg $ver)"
@@ -345,19 +361,14 @@ cmd_debian_image() {
 # directory to build modules against.
 debian_headers() {
 	local ver abi out=$BUILDDIR/debian-headers tmp p
-	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+	ver=$(base_version) || exit 1
 	abi=$(debian_abi)
 	if [ "$(cat "$out/version" 2>/dev/null)" != "$abi $ver" ]; then
 		rm -rf "$out"
 		tmp=$(mktemp -d)
 		note "fetching Debian's $abi-cloud-amd64 headers from the archive"
-		(cd "$tmp" && apt-get download -q "linux-headers-$abi-cloud-amd64=$ver" \
-			"linux-headers-$abi-common=$ver" "linux-kbuild-$abi=$ver") \
-			>/dev/null 2>"$tmp/err" || {
-			cat "$tmp/err" >&2
-			rm -rf "$tmp"
-			die "cannot fetch the $abi headers (run 'apt-get update' as root?)"
-		}
+		fetch_debs "$tmp" "linux-headers-$abi-cloud-amd64=$ver" \
+			"linux-headers-$abi-common=$ver" "linux-kbuild-$abi=$ver"
 		mkdir -p "$out/root"
 		for p in "$tmp"/*.deb; do
 			dpkg-deb -x "$p" "$out/root" || die "cannot unpack $p"
@@ -514,6 +525,8 @@ tools) cmd_tools "${2:-test}" ;;
 debian-image) cmd_debian_image ;;
 dkms-source) cmd_dkms_source ;;
 dkms-image) cmd_dkms_image ;;
+debian-abi) debian_abi ;;
+debian-headers) debian_headers ;;
 kernel-deb) cmd_kernel_deb ;;
 kernel-deb-image) cmd_kernel_deb_image ;;
 *) sed -n '4,/^# Environment/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
