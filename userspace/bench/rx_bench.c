@@ -24,6 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +58,7 @@ struct ctl {
 	bool split_cpu;		/* time fills and releases */
 	bool madvise;		/* madvise() each fill's pages back */
 	uint32_t cid, port;
+	const char *unix_path;	/* server: listen here, not on a vsock port */
 	unsigned long long mb, tx_pages, rx_pages, loop;
 	size_t page;
 };
@@ -76,7 +80,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	const char *p = program_invocation_short_name;
 
 	printf("\nUsage:\n"
-	       " %s --mode server [--port P] [--mb N] [--tx PAGES] [--loop K]\n"
+	       " %s --mode server [--port P|--unix PATH] [--mb N] [--tx PAGES] [--loop K]\n"
 	       " %s --mode client [--cid C] [--port P] [--rx PAGES] [--zerocopy|--splice]\n"
 	       "        [--no-check]\n",
 	       p, p);
@@ -91,6 +95,9 @@ static void __attribute__((__noreturn__)) usage(void)
 	fputs("\nOptions:\n"
 	      " -m, --mode <mode>    server or client (required)\n"
 	      " -p, --port <port>    vsock port (default 5001)\n"
+	      " -u, --unix <path>    server: listen on this UNIX socket instead (the\n"
+	      "                      guest end behind a vhost-vsock-sim or\n"
+	      "                      vsock-zc-vhostd path)\n"
 	      "     --mb <N>         server: megabytes to send (default 4000)\n"
 	      "     --tx <pages>     server: write() buffer in pages (default 8)\n"
 	      "     --loop <K>       server: serve K clients, one after another (default 1)\n"
@@ -185,6 +192,30 @@ static int vsock_socket(void)
 	return fd;
 }
 
+/* A UNIX stream socket bound to PATH; a stale socket file is replaced. */
+static int unix_listener(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		errx(EXIT_FAILURE, "UNIX socket path too long: '%s'", path);
+	strcpy(sun.sun_path, path);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			errx(EXIT_FAILURE, "%s exists and is not a socket", path);
+		if (unlink(path) < 0)
+			err(EXIT_FAILURE, "unlink %s", path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		err(EXIT_FAILURE, "socket");
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		err(EXIT_FAILURE, "bind to %s", path);
+	return fd;
+}
+
 /* One write() per buffer: a blocking vsock socket sends all or fails. */
 static void send_buf(int fd, const void *buf, size_t len)
 {
@@ -221,8 +252,9 @@ static int run_server(const struct ctl *c)
 	hdr.a = htole64(sum.a);
 	hdr.b = htole64(sum.b);
 
-	lfd = vsock_socket();
-	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+	lfd = c->unix_path ? unix_listener(c->unix_path) : vsock_socket();
+	if (!c->unix_path &&
+	    bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		if (errno == EADDRINUSE)
 			errx(EXIT_FAILURE, "port %" PRIu32 " is in use", c->port);
 		err(EXIT_FAILURE, "bind to port %" PRIu32, c->port);
@@ -513,6 +545,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "mode",	required_argument,	NULL, 'm' },
 		{ "port",	required_argument,	NULL, 'p' },
+		{ "unix",	required_argument,	NULL, 'u' },
 		{ "mb",		required_argument,	NULL, OPT_MB },
 		{ "tx",		required_argument,	NULL, OPT_TX },
 		{ "loop",	required_argument,	NULL, OPT_LOOP },
@@ -533,17 +566,25 @@ int main(int argc, char **argv)
 		.page = (size_t)sysconf(_SC_PAGESIZE),
 	};
 	const char *mode = NULL, *server_opt = NULL, *client_opt = NULL;
+	bool port_set = false;
 	int ch;
 
 	atexit(check_stdout);
-	while ((ch = getopt_long(argc, argv, "m:p:c:zsnhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "m:p:u:c:zsnhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 			mode = optarg;
 			break;
 		case 'p':
+			port_set = true;
 			c.port = (uint32_t)parse_num(optarg, "--port", 0,
 						     VMADDR_PORT_ANY - 1);
+			break;
+		case 'u':
+			if (!*optarg)
+				errx(EXIT_FAILURE, "invalid --unix value: ''");
+			c.unix_path = optarg;
+			server_opt = "--unix";
 			break;
 		case OPT_MB:
 			set_num(&c.mb, &server_opt, "--mb", 10000000);
@@ -599,6 +640,8 @@ int main(int argc, char **argv)
 	else if (strcmp(mode, "client") != 0)
 		errx(EXIT_FAILURE, "invalid --mode value: '%s' (server or client)",
 		     mode);
+	if (c.unix_path && port_set)
+		errx(EXIT_FAILURE, "--port and --unix are exclusive");
 	if (c.server && client_opt)
 		errx(EXIT_FAILURE, "%s is a client option", client_opt);
 	if (!c.server && server_opt)
