@@ -5,7 +5,7 @@
  * in the guest over AF_VSOCK, and on the host over the UNIX sockets of
  * vsock-zc-vhostd (hybrid vsock).
  *
- *   vsockzc-stream-bench send ADDRESS [-b SIZE] [-n BYTES] [-p USEC]
+ *   vsockzc-stream-bench send ADDRESS [-b SIZE] [-n BYTES] [-p USEC] [-c COUNT]
  *   vsockzc-stream-bench recv ADDRESS [-b SIZE] [-z] [-B SIZE] [-q BYTES]
  *                              [-w FILE]
  *
@@ -16,7 +16,10 @@
  * The sender writes BYTES, shuts down its side and waits for the peer to
  * close; the receiver reads to end of file and closes. Each prints one
  * line: "bytes N seconds S cpu_ms C" (wall clock from the connection to
- * the end; user + system CPU of the whole process).
+ * the end; user + system CPU of the whole process). -c makes the sender
+ * open COUNT connections one after another, each sending BYTES and
+ * waiting for the peer's close (a server's cost per connection, with no
+ * process start-up in it); its line then ends with "conns COUNT".
  *
  * For measuring what queued packets cost (make bench-vhost): -p pauses
  * after every write, so that each write goes out as a packet of its
@@ -54,7 +57,7 @@ static void __attribute__((noreturn)) die(const char *what)
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
-		"usage: %s send ADDRESS [-b SIZE] [-n BYTES] [-p USEC]\n"
+		"usage: %s send ADDRESS [-b SIZE] [-n BYTES] [-p USEC] [-c COUNT]\n"
 		"       %s recv ADDRESS [-b SIZE] [-z] [-B SIZE] [-q BYTES] [-w FILE]\n"
 		"ADDRESS: vsock:CID:PORT, vsock-listen:PORT, unix:PATH,\n"
 		"         unix-listen:PATH, hybrid:PATH:PORT\n"
@@ -212,7 +215,7 @@ static int open_addr(char *addr)
 int main(int argc, char **argv)
 {
 	unsigned long long size = 65536, bytes = 64ull << 20, done = 0;
-	unsigned long long pause_us = 0, queued = 0;
+	unsigned long long pause_us = 0, queued = 0, conns = 1, c;
 	const char *hold = NULL;
 	struct rusage ru;
 	double t0, t1;
@@ -229,7 +232,7 @@ int main(int argc, char **argv)
 	else
 		usage();
 	optind = 3;
-	while ((opt = getopt(argc, argv, "b:n:p:zw:B:q:")) != -1) {
+	while ((opt = getopt(argc, argv, "b:n:p:zw:B:q:c:")) != -1) {
 		switch (opt) {
 		case 'b': size = parse_size(optarg); break;
 		case 'n': bytes = parse_size(optarg); break;
@@ -238,17 +241,51 @@ int main(int argc, char **argv)
 		case 'w': hold = optarg; break;
 		case 'B': rcvbuf = parse_size(optarg); break;
 		case 'q': queued = parse_size(optarg); break;
+		case 'c': conns = parse_size(optarg); break;
 		default: usage();
 		}
 	}
 	if (optind != argc ||
 	    (send_mode && (map_rx || hold || rcvbuf || queued)) ||
-	    (!send_mode && pause_us))
+	    (!send_mode && (pause_us || conns != 1)))
 		usage();
 	buf = malloc(size);
 	if (!buf)
 		die("malloc");
 	memset(buf, 0x5a, size);
+	if (send_mode && conns > 1) {
+		t0 = now();
+		for (c = 0; c < conns; c++) {
+			char *addr = strdup(argv[2]);
+
+			if (!addr)
+				die("strdup");
+			fd = open_addr(addr);
+			free(addr);
+			for (r = 0; (unsigned long long)r < bytes; ) {
+				size_t n = bytes - r < size ? bytes - r : size;
+				ssize_t w = write(fd, buf, n);
+
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0)
+					die("write");
+				r += w;
+			}
+			done += bytes;
+			shutdown(fd, SHUT_WR);
+			while ((r = read(fd, buf, size)) > 0 ||
+			       (r < 0 && errno == EINTR))
+				;
+			close(fd);
+		}
+		t1 = now();
+		getrusage(RUSAGE_SELF, &ru);
+		printf("bytes %llu seconds %.3f cpu_ms %.0f conns %llu\n", done,
+		       t1 - t0, (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+		       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3, conns);
+		return 0;
+	}
 	fd = open_addr(argv[2]);
 	t0 = now();
 	if (send_mode) {
