@@ -49,7 +49,8 @@ int main(int argc, char **argv)
 		.queue_size = 256, .rx_layout = SIM_RX_LINEAR, .rx_buf = 4096,
 		.tx_max = VHD_MAX_PKT, .tx_seg = 4096, .tx_slots = 32,
 	};
-	struct vhd d = { .epfd = -1, .buf_alloc = 256 * 1024, .nvms = 2 };
+	struct vhd d = { .epfd = -1, .buf_alloc = 256 * 1024, .nvms = 2,
+			 .verbose = 1 };
 	struct vhd_vm *dev, *gst;
 	unsigned int i;
 	int sfd, ret;

@@ -134,6 +134,7 @@ struct vhd_conn {
 	bool credit_wait;		/* out of guest credit */
 	uint32_t guest_shut;		/* VIRTIO_VSOCK_SHUTDOWN_* seen */
 	bool shut_done;			/* guest's SHUT_WR passed on */
+	bool peer_reset;		/* RST seen: only held data is left */
 	size_t held_bytes;		/* seqpacket: bytes of the message */
 	struct vhd_list held;		/* vhd_held, oldest first */
 };

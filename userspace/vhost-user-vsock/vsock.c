@@ -349,10 +349,12 @@ static void conn_free(struct vhd_conn *c)
 	free(c);
 }
 
-/* Close a connection, telling the guest with RST. */
+/* Close a connection, telling the guest with RST (unless it reset it). */
 static void conn_close(struct vhd_conn *c)
 {
-	queue_rst(c->vm, vhd_local_cid(c->vm), c->hport, c->gport, c->type);
+	if (!c->peer_reset)
+		queue_rst(c->vm, vhd_local_cid(c->vm), c->hport, c->gport,
+			  c->type);
 	conn_free(c);
 }
 
@@ -365,6 +367,8 @@ static void conn_reset(struct vhd_conn *c)
 
 static void conn_credit_check(struct vhd_conn *c)
 {
+	if (c->peer_reset)
+		return;
 	if (c->fwd_cnt - c->fwd_cnt_sent >= c->buf_alloc / 4)
 		conn_queue_ctl(c, CTL_CREDIT_UPDATE);
 }
@@ -600,6 +604,15 @@ static bool host_packet(struct vhd_vm *vm, const struct vhd_chain *ch,
 	struct vhd_conn *c;
 
 	c = vhd_conn_lookup(vm, le32toh(h->src_port), le32toh(h->dst_port));
+	if (c && c->peer_reset) {
+		/* A reset connection still writing out what it received:
+		 * nothing more comes on it, unless the ports are reused.
+		 */
+		if (op != VIRTIO_VSOCK_OP_REQUEST)
+			return false;
+		conn_free(c);
+		c = NULL;
+	}
 	if (!c) {
 		if (op == VIRTIO_VSOCK_OP_REQUEST) {
 			conn_connect(vm, h);
@@ -651,6 +664,30 @@ static bool host_packet(struct vhd_vm *vm, const struct vhd_chain *ch,
 			host_refused(vm, c->type, line, n, vm->guest_side ?
 				     "the host refused the port (does anything listen on it?)" :
 				     "the guest refused the port (does anything listen on it?)");
+		}
+		/*
+		 * What the peer sent before its RST is ours, as for a Linux
+		 * socket, which reads its queue after a reset: a stream
+		 * socket that still holds data writes it out first, then
+		 * closes without answering. (A Linux peer, guest or
+		 * vhost_vsock, resets a socket 8 s after close() even while
+		 * its data is still on the way: the RST of
+		 * virtio_transport_close_timeout() comes right behind it.)
+		 */
+		if (c->type == VIRTIO_VSOCK_TYPE_STREAM &&
+		    !vhd_list_empty(&c->held)) {
+			vhd_log(vm->d, 1, "cid %llu: %u <-> host %u: reset with data not yet written out; writing it first",
+				(unsigned long long)vm->cid, c->gport, c->hport);
+			c->peer_reset = true;
+			c->guest_shut = SHUT_BOTH;
+			c->host_eof = true;	/* nothing more to the peer */
+			c->want_read = false;
+			c->credit_wait = false;
+			c->ctl = 0;
+			vhd_list_del(&c->ctl_link);
+			vhd_list_del(&c->rx_link);
+			conn_update_events(c);
+			break;
 		}
 		conn_free(c);
 		break;
