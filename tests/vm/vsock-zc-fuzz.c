@@ -227,6 +227,7 @@ static void pair_open(struct thread *t, struct pair *p)
 	uint64_t size = 1 << 20;
 	int lfd;
 
+	op_begin(t, "open a pair");
 	memset(p, 0, sizeof(*p));
 	p->type = pick(t, 3) ? SOCK_STREAM : SOCK_SEQPACKET;
 	p->zc = pick(t, 3) != 0;
@@ -257,6 +258,7 @@ static void pair_open(struct thread *t, struct pair *p)
 		if (p->map == MAP_FAILED)
 			finding(t, "mmap of an opted-in socket: %s", strerror(errno));
 	}
+	op_end(t);
 }
 
 static void pair_close(struct pair *p)
@@ -924,9 +926,12 @@ static void race_open(struct thread *t, struct race *r)
 {
 	struct pair p;
 
-	do
+	for (;;) {
 		pair_open(t, &p);
-	while (!p.zc);
+		if (p.zc)
+			break;
+		pair_close(&p);
+	}
 	close(p.txp[0]);
 	close(p.txp[1]);
 	r->a = p.a;
@@ -957,6 +962,7 @@ static void race_step(struct thread *t)
 		op_end(t);
 		return;
 	}
+	op_begin(t, "race: wait for the lock");
 	pthread_rwlock_rdlock(&race_lock);
 	map = r->map;
 	switch (pick(t, 8)) {
