@@ -212,6 +212,39 @@ static int open_addr(char *addr)
 	return fd;
 }
 
+/*
+ * Write @bytes in writes of at most @size, pausing @pause_us after each,
+ * shut down and wait for the peer to read all and close. Returns @bytes.
+ */
+static unsigned long long send_stream(int fd, char *buf, size_t size,
+				      unsigned long long bytes,
+				      unsigned long long pause_us)
+{
+	unsigned long long done = 0;
+	ssize_t r;
+
+	while (done < bytes) {
+		size_t n = bytes - done < size ? bytes - done : size;
+
+		r = write(fd, buf, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			die("write");
+		done += r;
+		if (pause_us)
+			usleep(pause_us);
+	}
+	shutdown(fd, SHUT_WR);
+	if (pause_us) {	/* paced: say so before the peer is done */
+		printf("sent %llu\n", done);
+		fflush(stdout);
+	}
+	while ((r = read(fd, buf, size)) > 0 || (r < 0 && errno == EINTR))
+		;
+	return done;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long long size = 65536, bytes = 64ull << 20, done = 0;
@@ -219,7 +252,7 @@ int main(int argc, char **argv)
 	const char *hold = NULL;
 	struct rusage ru;
 	double t0, t1;
-	int send_mode, fd, opt;
+	int send_mode, fd = -1, opt;
 	char *buf;
 	ssize_t r;
 
@@ -253,63 +286,24 @@ int main(int argc, char **argv)
 	if (!buf)
 		die("malloc");
 	memset(buf, 0x5a, size);
-	if (send_mode && conns > 1) {
+	if (send_mode) {
 		t0 = now();
 		for (c = 0; c < conns; c++) {
-			char *addr = strdup(argv[2]);
+			char *addr = strdup(argv[2]);	/* open_addr() cuts it */
 
 			if (!addr)
 				die("strdup");
 			fd = open_addr(addr);
 			free(addr);
-			for (r = 0; (unsigned long long)r < bytes; ) {
-				size_t n = bytes - r < size ? bytes - r : size;
-				ssize_t w = write(fd, buf, n);
-
-				if (w < 0 && errno == EINTR)
-					continue;
-				if (w <= 0)
-					die("write");
-				r += w;
-			}
-			done += bytes;
-			shutdown(fd, SHUT_WR);
-			while ((r = read(fd, buf, size)) > 0 ||
-			       (r < 0 && errno == EINTR))
-				;
-			close(fd);
+			if (conns == 1)	/* one stream: timed from its connection */
+				t0 = now();
+			done += send_stream(fd, buf, size, bytes, pause_us);
+			if (c + 1 < conns)
+				close(fd);
 		}
-		t1 = now();
-		getrusage(RUSAGE_SELF, &ru);
-		printf("bytes %llu seconds %.3f cpu_ms %.0f conns %llu\n", done,
-		       t1 - t0, (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-		       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3, conns);
-		return 0;
-	}
-	fd = open_addr(argv[2]);
-	t0 = now();
-	if (send_mode) {
-		while (done < bytes) {
-			size_t n = bytes - done < size ? bytes - done : size;
-
-			r = write(fd, buf, n);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				die("write");
-			done += r;
-			if (pause_us)
-				usleep(pause_us);
-		}
-		shutdown(fd, SHUT_WR);
-		if (pause_us) {	/* paced: say so before the peer is done */
-			printf("sent %llu\n", done);
-			fflush(stdout);
-		}
-		/* Until the peer has read all and closed. */
-		while ((r = read(fd, buf, size)) > 0 || (r < 0 && errno == EINTR))
-			;
 	} else {
+		fd = open_addr(argv[2]);
+		t0 = now();
 		if (queued)
 			wait_queued(fd, queued);
 		while (hold && access(hold, F_OK) != 0)
@@ -325,8 +319,11 @@ int main(int argc, char **argv)
 	t1 = now();
 	close(fd);
 	getrusage(RUSAGE_SELF, &ru);
-	printf("bytes %llu seconds %.3f cpu_ms %.0f\n", done, t1 - t0,
+	printf("bytes %llu seconds %.3f cpu_ms %.0f", done, t1 - t0,
 	       (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3);
+	if (conns > 1)
+		printf(" conns %llu", conns);
+	putchar('\n');
 	return 0;
 }
