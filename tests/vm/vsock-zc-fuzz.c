@@ -21,13 +21,6 @@
  * getsockopt(SO_VM_SOCKETS_MAP_RX) against munmap(), shutdown(),
  * splice() and each other.
  *
- * -k leaves out what finds a known, open bug, so that a short run checks
- * for new ones: madvise(MADV_COLD or MADV_PAGEOUT) on part of a large
- * folio mapped by mapped receive, which spins for ever in
- * madvise_cold_or_pageout_pte_range() on a kernel without
- * CONFIG_TRANSPARENT_HUGEPAGE (split_folio() is then a stub that
- * returns 0, "split", and the same PTE is tried again).
- *
  * A watchdog thread reports an operation that runs for more than 20 s.
  * A finding prints "vsock-zc-fuzz: FINDING seed S proc P thread T op N:
  * ..." and exits 1; a clean run prints one summary line and exits 0.
@@ -68,7 +61,6 @@
 
 static uint64_t seed = 1;
 static unsigned int seconds = 30, nthreads = 4, nprocs = 2;
-static bool skip_known;
 static uint32_t peer_cid = VMADDR_CID_LOCAL;
 static unsigned int proc_no;
 static double t_end;
@@ -847,9 +839,6 @@ static void attack_op(struct thread *t, struct pair *p)
 			MADV_WIPEONFORK };
 		int a = adv[pick(t, sizeof(adv) / sizeof(adv[0]))];
 
-		if (skip_known && (a == MADV_COLD || a == MADV_PAGEOUT))
-			break;	/* see -k */
-
 		op_begin(t, "madvise");
 		if (madvise(target, PAGE, a))
 			want_errno(t, "madvise", errno, EINVAL, EPERM, EACCES,
@@ -1115,7 +1104,7 @@ static int run_proc(void)
 static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"Usage: vsock-zc-fuzz [-s SEED] [-t SECONDS] [-j THREADS] [-p PROCS] [-c CID] [-k]\n"
+		"Usage: vsock-zc-fuzz [-s SEED] [-t SECONDS] [-j THREADS] [-p PROCS] [-c CID]\n"
 		"Random calls on the vsock-zc kernel interfaces over AF_VSOCK;\n"
 		"exit 0 clean, 1 on a finding, 2 on a setup failure.\n");
 	exit(status);
@@ -1140,23 +1129,21 @@ int main(int argc, char **argv)
 	pid_t *pids;
 
 	seed = (uint64_t)time(NULL);
-	while ((opt = getopt(argc, argv, "s:t:j:p:c:kh")) != -1) {
+	while ((opt = getopt(argc, argv, "s:t:j:p:c:h")) != -1) {
 		switch (opt) {
 		case 's': seed = num(optarg, ~0UL); break;
 		case 't': seconds = num(optarg, 1000000); break;
 		case 'j': nthreads = num(optarg, MAX_THREADS); break;
 		case 'p': nprocs = num(optarg, 64); break;
 		case 'c': peer_cid = num(optarg, ~0U); break;
-		case 'k': skip_known = true; break;
 		case 'h': usage(0);
 		default: usage(2);
 		}
 	}
 	if (optind != argc || !nthreads || !nprocs)
 		usage(2);
-	printf("vsock-zc-fuzz: seed %" PRIu64 ", %u s, %u processes of %u threads, CID %u%s\n",
-	       seed, seconds, nprocs, nthreads, peer_cid,
-	       skip_known ? ", known bugs left out" : "");
+	printf("vsock-zc-fuzz: seed %" PRIu64 ", %u s, %u processes of %u threads, CID %u\n",
+	       seed, seconds, nprocs, nthreads, peer_cid);
 	fflush(stdout);
 	signal(SIGPIPE, SIG_IGN);
 	t_end = now() + seconds;
