@@ -3,7 +3,8 @@
  * vsock-zc-fuzz: random calls on the series' new surface, from several
  * threads and processes, reproducible from a seed.
  *
- *   vsock-zc-fuzz [-s SEED] [-t SECONDS] [-j THREADS] [-p PROCS] [-c CID] [-k]
+ *   vsock-zc-fuzz [-s SEED] [-t SECONDS] [-j THREADS] [-p PROCS] [-c CID]
+ *                 [-K KILLS]
  *
  * Each thread owns a few connected pairs (STREAM or SEQPACKET, opted in
  * to mapped receive or not) over CID (default 1, loopback) and sends a
@@ -24,6 +25,12 @@
  * A watchdog thread reports an operation that runs for more than 20 s.
  * A finding prints "vsock-zc-fuzz: FINDING seed S proc P thread T op N:
  * ..." and exits 1; a clean run prints one summary line and exits 0.
+ *
+ * -K KILLS runs one more fuzzing process at a time beside the others
+ * and SIGKILLs it after a random lifetime, then starts the next, until
+ * KILLS of them died mid-run: kills land in whatever its threads were
+ * doing (a mapped receive with pages mapped, a splice, a vmsplice gift,
+ * a connect). The run fails if fewer than KILLS were killed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,7 +67,7 @@
 #define MAX_THREADS	16
 
 static uint64_t seed = 1;
-static unsigned int seconds = 30, nthreads = 4, nprocs = 2;
+static unsigned int seconds = 30, nthreads = 4, nprocs = 2, kills;
 static uint32_t peer_cid = VMADDR_CID_LOCAL;
 static unsigned int proc_no;
 static double t_end;
@@ -1101,10 +1108,58 @@ static int run_proc(void)
 	return 0;
 }
 
+/* -K: victims, one at a time, each SIGKILLed after a random lifetime.
+ * The mean lifetime spreads the kills still to come over 80% of the
+ * time left, less what starting and reaping a victim has cost so far.
+ * Returns 0, 1 on a finding (or too few kills), 2 on a setup failure.
+ */
+static unsigned int kill_victims(void)
+{
+	struct thread t = { .rng = seed * 0x9E3779B97F4A7C15ULL ^ 0x4b494c4c };
+	unsigned int killed = 0, n = 0, bad = 0;
+	double overhead = 0;
+	int st;
+
+	while (killed < kills && now() < t_end && !bad) {
+		double t0 = now(), life;
+		pid_t v;
+
+		life = (t_end - t0) * 0.8 / (kills - killed) - overhead;
+		if (life < 0.001)
+			life = 0.001;
+		life *= pick(&t, 2000) / 1000.0;
+		v = fork();
+		if (v < 0)
+			setup_failed("fork");
+		if (v == 0) {
+			proc_no = nprocs + n;
+			_exit(run_proc());
+		}
+		n++;
+		usleep((useconds_t)(life * 1e6));
+		kill(v, SIGKILL);
+		if (waitpid(v, &st, 0) != v)
+			setup_failed("waitpid");
+		if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+			killed++;
+		else if (!WIFEXITED(st) || WEXITSTATUS(st))
+			bad = WIFEXITED(st) && WEXITSTATUS(st) == 2 ? 2 : 1;
+		overhead = (overhead * (n - 1) + (now() - t0 - life)) / n;
+	}
+	printf("kills %u of %u victims\n", killed, n);
+	if (!bad && killed < kills) {
+		fprintf(stderr, "vsock-zc-fuzz: only %u of %u kills in %u s\n",
+			killed, kills, seconds);
+		bad = 1;
+	}
+	return bad;
+}
+
 static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 		"Usage: vsock-zc-fuzz [-s SEED] [-t SECONDS] [-j THREADS] [-p PROCS] [-c CID]\n"
+		"                     [-K KILLS]\n"
 		"Random calls on the vsock-zc kernel interfaces over AF_VSOCK;\n"
 		"exit 0 clean, 1 on a finding, 2 on a setup failure.\n");
 	exit(status);
@@ -1129,13 +1184,14 @@ int main(int argc, char **argv)
 	pid_t *pids;
 
 	seed = (uint64_t)time(NULL);
-	while ((opt = getopt(argc, argv, "s:t:j:p:c:h")) != -1) {
+	while ((opt = getopt(argc, argv, "s:t:j:p:c:K:h")) != -1) {
 		switch (opt) {
 		case 's': seed = num(optarg, ~0UL); break;
 		case 't': seconds = num(optarg, 1000000); break;
 		case 'j': nthreads = num(optarg, MAX_THREADS); break;
 		case 'p': nprocs = num(optarg, 64); break;
 		case 'c': peer_cid = num(optarg, ~0U); break;
+		case 'K': kills = num(optarg, 1000000); break;
 		case 'h': usage(0);
 		default: usage(2);
 		}
@@ -1159,6 +1215,8 @@ int main(int argc, char **argv)
 			_exit(run_proc());
 		}
 	}
+	if (kills)
+		bad = kill_victims();
 	for (i = 0; i < nprocs; i++) {
 		if (waitpid(pids[i], &st, 0) != pids[i])
 			setup_failed("waitpid");
