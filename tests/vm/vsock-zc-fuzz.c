@@ -1128,6 +1128,9 @@ static unsigned int kill_victims(void)
 		if (life < 0.001)
 			life = 0.001;
 		life *= pick(&t, 2000) / 1000.0;
+		/* killed before its own threads stop at the end of the run */
+		if (life > (t_end - t0) * 0.9)
+			life = (t_end - t0) * 0.9;
 		v = fork();
 		if (v < 0)
 			setup_failed("fork");
