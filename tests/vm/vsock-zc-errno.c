@@ -62,10 +62,10 @@ static int optin(int fd)
 	return setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_ZEROCOPY, &one, sizeof(one));
 }
 
-/* A connected loopback pair: *c connects, *s is accepted; @zc_s opts
- * the listener (so *s) in, @zc_c the connecting socket. 0 or -1.
+/* A connected loopback pair: *c connects, *s is accepted; @zc opts the
+ * listener (so *s) in. 0 or -1.
  */
-static int pair(int type, bool zc_s, bool zc_c, int *c, int *s)
+static int pair(int type, bool zc, int *c, int *s)
 {
 	struct sockaddr_vm sa = {
 		.svm_family = AF_VSOCK,
@@ -75,15 +75,14 @@ static int pair(int type, bool zc_s, bool zc_c, int *c, int *s)
 	int l = socket(AF_VSOCK, type, 0);
 
 	*c = *s = -1;
-	if (l < 0 || (zc_s && optin(l)) ||
+	if (l < 0 || (zc && optin(l)) ||
 	    bind(l, (struct sockaddr *)&sa, sizeof(sa)) || listen(l, 1)) {
 		why = "listening socket";
 		goto fail;
 	}
 	*c = socket(AF_VSOCK, type, 0);
 	sa.svm_cid = VMADDR_CID_LOCAL;
-	if (*c < 0 || (zc_c && optin(*c)) ||
-	    connect(*c, (struct sockaddr *)&sa, sizeof(sa))) {
+	if (*c < 0 || connect(*c, (struct sockaddr *)&sa, sizeof(sa))) {
 		why = "connect to CID 1";
 		goto fail;
 	}
@@ -155,7 +154,7 @@ static int zc_stats_short(void)
 	socklen_t len = sizeof(st) - 1;
 	int c, s, e;
 
-	if (pair(SOCK_STREAM, false, false, &c, &s))
+	if (pair(SOCK_STREAM, false, &c, &s))
 		return -1;
 	e = err_of(getsockopt(c, AF_VSOCK, SO_VM_SOCKETS_ZC_STATS, &st, &len));
 	close_pair(c, s);
@@ -167,7 +166,7 @@ static int splice_no_credit(void)
 	static char buf[64 * 1024];
 	int c, s, p[2], e = 0, i;
 
-	if (pair(SOCK_STREAM, false, false, &c, &s))
+	if (pair(SOCK_STREAM, false, &c, &s))
 		return -1;
 	if (pipe(p)) {
 		why = "pipe";
@@ -208,7 +207,7 @@ static int splice_read_empty(int type)
 {
 	int c, s, p[2], e;
 
-	if (pair(type, false, false, &c, &s))
+	if (pair(type, false, &c, &s))
 		return -1;
 	if (pipe(p)) {
 		why = "pipe";
@@ -236,7 +235,7 @@ static int optin_connected(void)
 {
 	int c, s, e;
 
-	if (pair(SOCK_STREAM, false, false, &c, &s))
+	if (pair(SOCK_STREAM, false, &c, &s))
 		return -1;
 	e = err_of(optin(c));
 	close_pair(c, s);
@@ -262,7 +261,7 @@ static int mmap_err(bool zc, size_t len, int prot, off_t off)
 	int c, s, e;
 	void *m;
 
-	if (pair(SOCK_STREAM, zc, false, &c, &s))
+	if (pair(SOCK_STREAM, zc, &c, &s))
 		return -1;
 	m = mmap(NULL, len, prot, MAP_SHARED, s, off);
 	e = m == MAP_FAILED ? errno : 0;
@@ -298,7 +297,7 @@ static int mmap_twice(void)
 	void *m1, *m2;
 	int c, s, e;
 
-	if (pair(SOCK_STREAM, true, false, &c, &s))
+	if (pair(SOCK_STREAM, true, &c, &s))
 		return -1;
 	m1 = mmap(NULL, MAP_PAGES * PAGE, PROT_READ, MAP_SHARED, s, 0);
 	if (m1 == MAP_FAILED) {
@@ -318,7 +317,7 @@ static int mmap_twice(void)
 /* A connected pair whose accepted end opted in and is mapped. */
 static int mapped_pair(int type, int *c, int *s, unsigned char **m)
 {
-	if (pair(type, true, false, c, s))
+	if (pair(type, true, c, s))
 		return -1;
 	*m = mmap(NULL, MAP_PAGES * PAGE, PROT_READ, MAP_SHARED, *s, 0);
 	if (*m == MAP_FAILED) {
@@ -439,7 +438,7 @@ static int map_rx_not_opted_in(void)
 	static unsigned char area[2 * PAGE] __attribute__((aligned(PAGE)));
 	int c, s, e;
 
-	if (pair(SOCK_STREAM, false, false, &c, &s))
+	if (pair(SOCK_STREAM, false, &c, &s))
 		return -1;
 	e = err_of(map_rx(s, area, sizeof(area), 0, 0));
 	close_pair(c, s);
