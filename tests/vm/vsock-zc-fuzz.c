@@ -3,8 +3,8 @@
  * vsock-zc-fuzz: random calls on the series' new surface, from several
  * threads and processes, reproducible from a seed.
  *
- *   vsock-zc-fuzz [-s SEED] [-t SECONDS] [-j THREADS] [-p PROCS] [-c CID]
- *                 [-K KILLS]
+ *   vsock-zc-fuzz [-s SEED] [-t SECONDS] [-j THREADS] [-p PROCS]
+ *                 [-c CID -P PORT] [-K KILLS]
  *
  * Each thread owns a few connected pairs (STREAM or SEQPACKET, opted in
  * to mapped receive or not) over CID (default 1, loopback) and sends a
@@ -21,6 +21,17 @@
  * them. Other pairs are shared by all threads of a process and raced:
  * getsockopt(SO_VM_SOCKETS_MAP_RX) against munmap(), shutdown(),
  * splice() and each other.
+ *
+ * -c CID -P PORT fuzzes over a transport, not loopback: process N
+ * listens on ports PORT + 2N (opted in) and PORT + 2N + 1 (not), and
+ * connects to the same port of CID, where a relay must connect it back
+ * to the listener (vsock-cat -k -l unix:PATH:P unix:PATH:P beside
+ * vsock-zc-vhostd or vhost-vsock-sim). A UNIX stream relay keeps no
+ * message bounds, so such pairs are SOCK_STREAM only.
+ *
+ * A byte of the stream that is 0xaa where the pattern has another value
+ * is reported as the page-poison pattern reaching user space (a kernel
+ * booted with page_poison=1 fills freed pages with it).
  *
  * A watchdog thread reports an operation that runs for more than 20 s.
  * A finding prints "vsock-zc-fuzz: FINDING seed S proc P thread T op N:
@@ -69,6 +80,9 @@
 static uint64_t seed = 1;
 static unsigned int seconds = 30, nthreads = 4, nprocs = 2, kills;
 static uint32_t peer_cid = VMADDR_CID_LOCAL;
+static unsigned int relay_port;	/* -P: 0 over loopback */
+static int relay_lfd[2] = { -1, -1 };	/* [1]: the opted-in listener */
+static pthread_mutex_t relay_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned int proc_no;
 static double t_end;
 
@@ -203,7 +217,7 @@ static int listener(int type, bool zc, uint32_t *port)
 {
 	struct sockaddr_vm sa = { .svm_family = AF_VSOCK,
 				  .svm_cid = VMADDR_CID_ANY,
-				  .svm_port = VMADDR_PORT_ANY };
+				  .svm_port = *port };
 	socklen_t len = sizeof(sa);
 	int one = 1, fd;
 
@@ -230,25 +244,36 @@ static void set_timeouts(int fd)
 /* A connected pair: a connects to a listener, b is what accept() gives. */
 static void pair_open(struct thread *t, struct pair *p)
 {
-	struct sockaddr_vm sa = { .svm_family = AF_VSOCK, .svm_cid = peer_cid };
+	struct sockaddr_vm sa = { .svm_family = AF_VSOCK, .svm_cid = peer_cid,
+				  .svm_port = VMADDR_PORT_ANY };
 	uint64_t size = 1 << 20;
 	int lfd;
 
 	op_begin(t, "open a pair");
 	memset(p, 0, sizeof(*p));
-	p->type = pick(t, 3) ? SOCK_STREAM : SOCK_SEQPACKET;
+	p->type = pick(t, 3) || relay_port ? SOCK_STREAM : SOCK_SEQPACKET;
 	p->zc = pick(t, 3) != 0;
 	p->id = (uint32_t)rnd(t);
-	lfd = listener(p->type, p->zc, &sa.svm_port);
+	if (relay_port) {
+		/* one connection at a time through the process's listener */
+		pthread_mutex_lock(&relay_lock);
+		lfd = relay_lfd[p->zc];
+		sa.svm_port = relay_port + 2 * proc_no + !p->zc;
+	} else {
+		lfd = listener(p->type, p->zc, &sa.svm_port);
+	}
 	p->a = socket(AF_VSOCK, p->type | SOCK_CLOEXEC, 0);
 	if (p->a < 0)
 		setup_failed("socket");
 	if (connect(p->a, (struct sockaddr *)&sa, sizeof(sa)))
-		setup_failed("connect over the loopback");
+		setup_failed(relay_port ? "connect to the relay" : "connect over the loopback");
 	p->b = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (p->b < 0)
-		setup_failed("accept");
-	close(lfd);
+		setup_failed(relay_port ? "accept from the relay" : "accept");
+	if (relay_port)
+		pthread_mutex_unlock(&relay_lock);
+	else
+		close(lfd);
 	/* room for several sends before the sender must wait */
 	setsockopt(p->b, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, &size, sizeof(size));
 	set_timeouts(p->a);
@@ -287,12 +312,17 @@ static void check_rx(struct thread *t, struct pair *p, const uint8_t *buf,
 
 	if (p->lost)
 		return;
-	for (i = 0; i < len; i++)
-		if (buf[i] != pat(p->id, p->rx_off + i))
-			finding(t, "%s: byte %" PRIu64 " of the stream is 0x%02x, want 0x%02x (%s, %s)",
+	for (i = 0; i < len; i++) {
+		if (buf[i] == pat(p->id, p->rx_off + i))
+			continue;
+		if (buf[i] == 0xaa && i + 1 < len && buf[i + 1] == 0xaa)
+			finding(t, "%s: byte %" PRIu64 " of the stream: the page-poison pattern (0xaa) reached user space",
+				how, p->rx_off + i);
+		finding(t, "%s: byte %" PRIu64 " of the stream is 0x%02x, want 0x%02x (%s, %s)",
 				how, p->rx_off + i, buf[i], pat(p->id, p->rx_off + i),
 				p->type == SOCK_STREAM ? "stream" : "seqpacket",
 				p->zc ? "opted in" : "plain");
+	}
 	t->bytes_checked += len;
 	if (advance) {
 		p->rx_off += len;
@@ -1084,6 +1114,17 @@ static int run_proc(void)
 
 	threads[0].no = 0;
 	threads[0].rng = seed * 0x100000001B3ULL + proc_no * 7919 + 1;
+	if (relay_port) {
+		struct timeval tv = { .tv_sec = 10 };
+
+		for (i = 0; i < 2; i++) {
+			uint32_t port = relay_port + 2 * proc_no + !i;
+
+			relay_lfd[i] = listener(SOCK_STREAM, i, &port);
+			/* a relay that never connects back fails the run */
+			setsockopt(relay_lfd[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		}
+	}
 	for (i = 0; i < NRACE; i++)
 		race_open(&threads[0], &races[i]);
 	if (pthread_create(&wd, NULL, watchdog, NULL))
@@ -1161,9 +1202,10 @@ static unsigned int kill_victims(void)
 static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"Usage: vsock-zc-fuzz [-s SEED] [-t SECONDS] [-j THREADS] [-p PROCS] [-c CID]\n"
-		"                     [-K KILLS]\n"
+		"Usage: vsock-zc-fuzz [-s SEED] [-t SECONDS] [-j THREADS] [-p PROCS]\n"
+		"                     [-c CID -P PORT] [-K KILLS]\n"
 		"Random calls on the vsock-zc kernel interfaces over AF_VSOCK;\n"
+		"-P: through a relay that connects CID's port P back to port P here.\n"
 		"exit 0 clean, 1 on a finding, 2 on a setup failure.\n");
 	exit(status);
 }
@@ -1187,7 +1229,7 @@ int main(int argc, char **argv)
 	pid_t *pids;
 
 	seed = (uint64_t)time(NULL);
-	while ((opt = getopt(argc, argv, "s:t:j:p:c:K:h")) != -1) {
+	while ((opt = getopt(argc, argv, "s:t:j:p:c:K:P:h")) != -1) {
 		switch (opt) {
 		case 's': seed = num(optarg, ~0UL); break;
 		case 't': seconds = num(optarg, 1000000); break;
@@ -1195,14 +1237,21 @@ int main(int argc, char **argv)
 		case 'p': nprocs = num(optarg, 64); break;
 		case 'c': peer_cid = num(optarg, ~0U); break;
 		case 'K': kills = num(optarg, 1000000); break;
+		case 'P': relay_port = num(optarg, 0xfffff000); break;
 		case 'h': usage(0);
 		default: usage(2);
 		}
 	}
 	if (optind != argc || !nthreads || !nprocs)
 		usage(2);
-	printf("vsock-zc-fuzz: seed %" PRIu64 ", %u s, %u processes of %u threads, CID %u\n",
-	       seed, seconds, nprocs, nthreads, peer_cid);
+	/* a killed process's connection could reach its successor's listener */
+	if (relay_port && (kills || peer_cid == VMADDR_CID_LOCAL)) {
+		fprintf(stderr, "vsock-zc-fuzz: -P needs -c with another CID, and no -K\n");
+		return 2;
+	}
+	printf("vsock-zc-fuzz: seed %" PRIu64 ", %u s, %u processes of %u threads, CID %u%s\n",
+	       seed, seconds, nprocs, nthreads, peer_cid,
+	       relay_port ? " through a relay" : "");
 	fflush(stdout);
 	signal(SIGPIPE, SIG_IGN);
 	t_end = now() + seconds;
