@@ -433,6 +433,70 @@ static void test_long_chains_and_backpressure(void)
 		;
 }
 
+/*
+ * A host program that never reads must not take the guest's TX ring:
+ * held chains stop at half of it, the rest is copied and given back, and
+ * the guest's other connections go on.
+ */
+static void test_held_bound(void)
+{
+	static uint8_t out[40 * 512], in[40 * 512];
+	int lfd = listen_at("vm3_1003", SOCK_STREAM), lfd2 = listen_at("vm3_1004", SOCK_STREAM);
+	uint32_t gport = next_port++, gport2 = next_port++;
+	int fd, fd2, sz = 4096, i;
+	struct virtio_vsock_hdr h;
+	unsigned long copies = vms[0].stats.held_copies;
+	size_t got = 0;
+	struct vhd_conn *c;
+	uint16_t before;
+
+	fd = guest_connect(lfd, gport, 1003, VIRTIO_VSOCK_TYPE_STREAM);
+	c = vhd_conn_lookup(&vms[0], gport, 1003);
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	fill(out, sizeof(out), 11);
+	before = tx_used_idx();
+	for (i = 0; i < 40; i++) {
+		h = mkhdr(0, 2, gport, 1003, VIRTIO_VSOCK_TYPE_STREAM,
+			  VIRTIO_VSOCK_OP_RW, 512);
+		send_raw(0, &h, out + i * 512, 512, 1);
+	}
+	t_ok(vms[0].held_slots > 0 && vms[0].held_slots <= NUM / 2,
+	     "a host socket that never reads holds at most half of the TX ring (%u of %u descriptors)",
+	     vms[0].held_slots, NUM);
+	t_ok((uint16_t)(tx_used_idx() - before) >= 40 - NUM / 4 &&
+	     vms[0].stats.held_copies > copies,
+	     "the rest of its packets are copied and their chains given back (%u of 40)",
+	     (uint16_t)(tx_used_idx() - before));
+
+	fd2 = guest_connect(lfd2, gport2, 1004, VIRTIO_VSOCK_TYPE_STREAM);
+	h = mkhdr(0, 2, gport2, 1004, VIRTIO_VSOCK_TYPE_STREAM, VIRTIO_VSOCK_OP_RW, 1000);
+	send_raw(0, &h, out, 1000, 2);
+	t_ok(fd2 >= 0 && read_all(fd2, in, sizeof(in)) == 1000 && !memcmp(in, out, 1000),
+	     "meanwhile another connection of the guest connects and sends");
+
+	for (i = 0; i < 200 && got < sizeof(out); i++) {
+		ssize_t r = read_all(fd, in + got, sizeof(in) - got);
+
+		got += r > 0 ? (size_t)r : 0;
+		pump();
+	}
+	t_ok(got == sizeof(out) && !memcmp(in, out, sizeof(out)),
+	     "as the host drains, held and copied packets arrive in order, intact");
+	t_ok(!vms[0].held_slots && !vms[0].held_copy_bytes &&
+	     (uint16_t)(tx_used_idx() - before) == 40 + 2,
+	     "every chain is given back and every copy freed");
+	while (recv_pkt(0, &h, NULL, 0) >= 0)
+		;
+	close(fd);
+	close(fd2);
+	close(lfd);
+	close(lfd2);
+	pump();
+	while (recv_pkt(0, &h, NULL, 0) >= 0)
+		;
+}
+
 static void test_bad_packets(void)
 {
 	static uint8_t buf[100];
@@ -1000,10 +1064,11 @@ int main(void)
 	    vhd_epoll_add(&d, vms[0].seq_fd, EPOLLIN, &vms[0].seq_ev))
 		return 99;
 
-	printf("1..80\n");
+	printf("1..85\n");
 	test_connect_and_data();
 	test_credit();
 	test_long_chains_and_backpressure();
+	test_held_bound();
 	test_bad_packets();
 	test_seqpacket();
 	test_host_connect();
@@ -1011,19 +1076,20 @@ int main(void)
 	test_siblings();
 	test_strict();
 	test_reset();
-	if (t_n != 80)
-		printf("# planned 80, ran %u\n", t_n);
+	if (t_n != 85)
+		printf("# planned 85, ran %u\n", t_n);
 	for (i = 0; i < 2; i++)
 		unlink(path[i]);
-	for (i = 0; i < 7; i++) {
+	for (i = 0; i < 9; i++) {
 		static const char *const names[] = {
 			"vm3_1000", "vm3_1001", "vm3_1002", "vm3_2000",
-			"vm3_3000", "vm3.seqpacket", "vm3_4000",
+			"vm3_3000", "vm3.seqpacket", "vm3_4000", "vm3_1003",
+			"vm3_1004",
 		};
 
 		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, names[i]);
 		unlink(sa.sun_path);
 	}
 	rmdir(dir);
-	return t_failed || t_n != 80 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return t_failed || t_n != 85 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -87,18 +87,35 @@ struct vhd_stats {
 	unsigned long conns_opened, conns_reset;
 	unsigned long credit_requests;	/* CREDIT_REQUESTs sent */
 	unsigned long rx_no_buffers;	/* RX work waited for buffers */
+	unsigned long held_copies;	/* waiting payload copied out of the ring */
 };
 
-/* A TX chain kept until its payload has left, in order. */
+/*
+ * A TX packet kept until its payload has left, in order: its chain, still
+ * in the guest's ring, or (past VHD_HELD_SLOTS) a copy, the chain given
+ * back at once.
+ */
 struct vhd_held {
 	struct vhd_list link;
 	struct vhd_vm *src;		/* TX queue it came from */
 	uint16_t head;
+	unsigned int slots;		/* ring descriptors it holds; 0: a copy */
+	void *copy;			/* the copied payload, or NULL */
 	struct virtio_vsock_hdr hdr;
 	size_t len, off;		/* bytes to move, bytes moved */
 	unsigned int niov;
 	struct iovec iov[];		/* payload (sibling: with header) */
 };
+
+/*
+ * Held chains may take at most half of a TX ring's descriptors, so that a
+ * host program that stops reading (or a sibling that posts no RX buffers)
+ * never leaves the guest without room to send on its other connections.
+ * Past that, payload is copied, up to VHD_HELD_COPY_MAX bytes per guest
+ * (credit bounds what one connection may have waiting; a guest that
+ * ignores credit toward a sibling is held again past the cap).
+ */
+#define VHD_HELD_COPY_MAX	(64u << 20)
 
 enum vhd_conn_state {
 	CONN_REQUESTED,		/* REQUEST sent to the guest */
@@ -213,6 +230,8 @@ struct vhd_vm {
 	struct vhd_list hash[VHD_HASH_SIZE];
 	struct vhd_list ctl_list, rx_list;
 	struct vhd_list sib_held;	/* packets from siblings, to our RX */
+	unsigned int held_slots;	/* TX descriptors held (struct vhd_held) */
+	size_t held_copy_bytes;		/* payload held as copies */
 	struct vhd_rst rst[VHD_RST_QUEUE];
 	unsigned int rst_head, rst_count;
 	bool tx_push, rx_push;		/* used entries to notify about */

@@ -144,6 +144,8 @@ static int walk_chain(struct vhd_vq *vq, struct vhd_chain *c, uint16_t head)
 		if (++count > limit)
 			return -EINVAL;
 		memcpy(&d, (const void *)&table[idx], sizeof(d));
+		if (!in_indirect)
+			c->slots++;
 		flags = le16toh(d.flags);
 		addr = le64toh(d.addr);
 		len = le32toh(d.len);
@@ -232,6 +234,7 @@ int vhd_vq_pop(struct vhd_vq *vq, struct vhd_chain *c)
 	uint16_t avail_idx, head;
 	int ret;
 
+	c->slots = 0;
 	if (vq->ops)
 		return vq->ops->pop(vq, c);
 	c->nout = c->nin = 0;

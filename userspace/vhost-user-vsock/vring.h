@@ -40,6 +40,7 @@ struct vhd_chain {
 	unsigned int nout, nin;		/* iovec counts */
 	uint64_t out_len, in_len;	/* byte counts */
 	unsigned int ndout, ndin;	/* descriptor counts */
+	unsigned int slots;		/* of the ring's table (indirect: 1) */
 	uint32_t head_len;		/* the first descriptor's length */
 	unsigned int cap;
 	struct iovec *iov;

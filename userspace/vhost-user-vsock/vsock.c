@@ -5,6 +5,8 @@
  * Guest to host: TX payload goes from guest memory straight into the host
  * socket (sendmsg over the chain's iovecs). A chain whose payload does not
  * fit is held, unreturned, until the socket drains; credit bounds that.
+ * Held chains never take more than half of the TX ring: past that, the
+ * payload is copied and the chain given back (struct vhd_held).
  * Host to guest: readv from the host socket straight into an RX chain.
  */
 #include <endian.h>
@@ -241,21 +243,33 @@ static void held_release(struct vhd_held *h)
 	struct vhd_vm *src = h->src;
 
 	vhd_list_del(&h->link);
-	if (src->vq[VHD_TXQ].num) {
-		vhd_vq_push(&src->vq[VHD_TXQ], h->head, 0);
-		src->tx_push = true;
+	if (h->copy) {
+		src->held_copy_bytes -= h->len;
+		free(h->copy);
+	} else {
+		src->held_slots -= h->slots;
+		if (src->vq[VHD_TXQ].num) {
+			vhd_vq_push(&src->vq[VHD_TXQ], h->head, 0);
+			src->tx_push = true;
+		}
 	}
 	free(h);
 }
 
-/* Keep a TX chain: the part [off, off + len) of its readable iovecs. */
+/*
+ * Keep a TX packet: the part [off, off + len) of its chain's readable
+ * iovecs. The chain stays in the ring while that leaves room; otherwise
+ * the part is copied and the chain given back now.
+ */
 static struct vhd_held *held_new(struct vhd_vm *src, const struct vhd_chain *ch,
 				 const struct virtio_vsock_hdr *hdr,
 				 size_t off, size_t len)
 {
+	unsigned int slots = ch->slots;
+	struct vhd_vq *vq = &src->vq[VHD_TXQ];
 	struct vhd_held *h;
 
-	h = calloc(1, sizeof(*h) + ch->nout * sizeof(struct iovec));
+	h = calloc(1, sizeof(*h) + (ch->nout ? ch->nout : 1) * sizeof(struct iovec));
 	if (!h)
 		return NULL;
 	h->src = src;
@@ -264,6 +278,25 @@ static struct vhd_held *held_new(struct vhd_vm *src, const struct vhd_chain *ch,
 	h->len = len;
 	h->niov = vhd_iov_slice(ch->iov, ch->nout, off, len, h->iov, ch->nout);
 	vhd_list_init(&h->link);
+	if (src->held_slots + slots <= vq->num / 2u ||
+	    src->held_copy_bytes + len > VHD_HELD_COPY_MAX) {
+		h->slots = slots;
+		src->held_slots += slots;
+		return h;
+	}
+	h->copy = malloc(len ? len : 1);
+	if (!h->copy) {
+		free(h);
+		return NULL;
+	}
+	vhd_iov_copy_from(h->iov, h->niov, 0, h->copy, len);
+	h->iov[0].iov_base = h->copy;
+	h->iov[0].iov_len = len;
+	h->niov = 1;
+	src->held_copy_bytes += len;
+	src->stats.held_copies++;
+	vhd_vq_push(vq, ch->head, 0);
+	src->tx_push = true;
 	return h;
 }
 
@@ -1417,12 +1450,12 @@ void vhd_stats_print(const struct vhd_vm *vm)
 {
 	const struct vhd_stats *s = &vm->stats;
 
-	fprintf(stderr, "%s: cid %llu: tx %lu pkts %llu bytes, rx %lu pkts %llu bytes, interrupts rx %lu tx %lu, credit requests %lu, RX ring empty %lu, conns %lu opened %lu reset, errors: chains %lu, packets %lu, credit %lu, unknown conn %lu, rst dropped %lu, vq %lu/%lu\n",
+	fprintf(stderr, "%s: cid %llu: tx %lu pkts %llu bytes, rx %lu pkts %llu bytes, interrupts rx %lu tx %lu, credit requests %lu, RX ring empty %lu, held copies %lu, conns %lu opened %lu reset, errors: chains %lu, packets %lu, credit %lu, unknown conn %lu, rst dropped %lu, vq %lu/%lu\n",
 		program_invocation_short_name,
 		(unsigned long long)vm->cid, s->tx_pkts, s->tx_bytes,
 		s->rx_pkts, s->rx_bytes, vm->vq[VHD_RXQ].notifies,
 		vm->vq[VHD_TXQ].notifies, s->credit_requests, s->rx_no_buffers,
-		s->conns_opened, s->conns_reset,
+		s->held_copies, s->conns_opened, s->conns_reset,
 		s->bad_chains, s->bad_pkts, s->credit_violations,
 		s->unknown_conn, s->rst_dropped, vm->vq[0].errors,
 		vm->vq[1].errors);
