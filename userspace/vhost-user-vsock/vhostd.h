@@ -99,7 +99,7 @@ struct vhd_held {
 	struct vhd_list link;
 	struct vhd_vm *src;		/* TX queue it came from */
 	uint16_t head;
-	unsigned int slots;		/* ring descriptors it holds; 0: a copy */
+	unsigned int slots;		/* ring descriptors held, unless copy */
 	void *copy;			/* the copied payload, or NULL */
 	struct virtio_vsock_hdr hdr;
 	size_t len, off;		/* bytes to move, bytes moved */
@@ -113,7 +113,9 @@ struct vhd_held {
  * never leaves the guest without room to send on its other connections.
  * Past that, payload is copied, up to VHD_HELD_COPY_MAX bytes per guest
  * (credit bounds what one connection may have waiting; a guest that
- * ignores credit toward a sibling is held again past the cap).
+ * ignores credit toward a sibling is held again past the cap). Chains
+ * popped through vhd_vq_ops (vhost-vsock-sim) count no slots and are
+ * never copied.
  */
 #define VHD_HELD_COPY_MAX	(64u << 20)
 
