@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -57,6 +58,7 @@ struct ctl {
 	bool check;		/* checksum the payload in user space */
 	bool split_cpu;		/* time fills and releases */
 	bool madvise;		/* madvise() each fill's pages back */
+	bool tx_splice;		/* server: splice the tx buffer from a memfd */
 	uint32_t cid, port;
 	const char *unix_path;	/* server: listen here, not on a vsock port */
 	unsigned long long mb, tx_pages, rx_pages, loop;
@@ -81,6 +83,7 @@ static void __attribute__((__noreturn__)) usage(void)
 
 	printf("\nUsage:\n"
 	       " %s --mode server [--port P|--unix PATH] [--mb N] [--tx PAGES] [--loop K]\n"
+	       "        [--tx-splice]\n"
 	       " %s --mode client [--cid C] [--port P] [--rx PAGES] [--zerocopy|--splice]\n"
 	       "        [--no-check]\n",
 	       p, p);
@@ -101,6 +104,9 @@ static void __attribute__((__noreturn__)) usage(void)
 	      "     --mb <N>         server: megabytes to send (default 4000)\n"
 	      "     --tx <pages>     server: write() buffer in pages (default 8)\n"
 	      "     --loop <K>       server: serve K clients, one after another (default 1)\n"
+	      "     --tx-splice      server: splice the buffer from a memfd instead of\n"
+	      "                      write(); its pages go by reference on a kernel\n"
+	      "                      with the series, so a mapped client maps them\n"
 	      " -c, --cid <cid>      client: server's CID, a number or local, host,\n"
 	      "                      hypervisor (default 1, loopback)\n"
 	      "     --rx <pages>     client: read() buffer or mapped data pages (default 8)\n"
@@ -228,6 +234,27 @@ static void send_buf(int fd, const void *buf, size_t len)
 		     n, len);
 }
 
+/*
+ * Send @n bytes of the memfd @mfd (from its start) through @p: its
+ * page-cache pages, which the vsock-zc series sends by reference.
+ */
+static void send_spliced(int fd, int mfd, struct vsockzc_pipe *p, size_t n)
+{
+	size_t done = 0;
+	ssize_t m;
+
+	if (lseek(mfd, 0, SEEK_SET) < 0)
+		err(EXIT_FAILURE, "lseek");
+	while (done < n) {
+		m = vsockzc_splice_via_pipe(mfd, fd, p, n - done, 0);
+		if (m < 0)
+			fail_errno((int)-m, "splice to client");
+		if (m == 0)
+			errx(EXIT_FAILURE, "splice to client: the memfd ended");
+		done += (size_t)m;
+	}
+}
+
 static int run_server(const struct ctl *c)
 {
 	struct sockaddr_vm addr = {
@@ -239,13 +266,25 @@ static int run_server(const struct ctl *c)
 	uint64_t total = c->mb * MB, left, n;
 	struct wire_hdr hdr;
 	struct rx_sum sum;
+	struct vsockzc_pipe pipe = { { -1, -1 }, 0 };
 	unsigned long long i;
+	int lfd, fd, mfd = -1;
 	void *buf;
-	int lfd, fd;
+	int ret;
 
 	if (posix_memalign(&buf, c->page, len))
 		errx(EXIT_FAILURE, "cannot allocate %zu bytes", len);
 	rx_pattern_fill(buf, len);
+	if (c->tx_splice) {
+		mfd = memfd_create("vsockzc-rx-bench", MFD_CLOEXEC);
+		if (mfd < 0)
+			err(EXIT_FAILURE, "memfd_create");
+		if (write(mfd, buf, len) != (ssize_t)len)
+			err(EXIT_FAILURE, "write to memfd");
+		ret = vsockzc_pipe_open(&pipe, len);
+		if (ret < 0)
+			fail_errno(-ret, "pipe");
+	}
 	rx_sum_stream(&sum, buf, len, total);
 	memcpy(hdr.magic, HDR_MAGIC, sizeof(hdr.magic));
 	hdr.total = htole64(total);
@@ -272,12 +311,19 @@ static int run_server(const struct ctl *c)
 		/* the tx buffer again and again, as the RFC's server does */
 		for (left = total; left; left -= n) {
 			n = left < len ? left : len;
-			send_buf(fd, buf, (size_t)n);
+			if (c->tx_splice)
+				send_spliced(fd, mfd, &pipe, (size_t)n);
+			else
+				send_buf(fd, buf, (size_t)n);
 		}
 		if (close(fd) < 0)
 			err(EXIT_FAILURE, "close");
 	}
 	close(lfd);
+	if (c->tx_splice) {
+		vsockzc_pipe_close(&pipe);
+		close(mfd);
+	}
 	free(buf);
 	return EXIT_SUCCESS;
 }
@@ -541,7 +587,7 @@ static int run_client(const struct ctl *c)
 int main(int argc, char **argv)
 {
 	enum { OPT_MB = CHAR_MAX + 1, OPT_TX, OPT_RX, OPT_LOOP, OPT_SPLIT_CPU,
-	       OPT_MADVISE };
+	       OPT_MADVISE, OPT_TX_SPLICE };
 	static const struct option longopts[] = {
 		{ "mode",	required_argument,	NULL, 'm' },
 		{ "port",	required_argument,	NULL, 'p' },
@@ -549,6 +595,7 @@ int main(int argc, char **argv)
 		{ "mb",		required_argument,	NULL, OPT_MB },
 		{ "tx",		required_argument,	NULL, OPT_TX },
 		{ "loop",	required_argument,	NULL, OPT_LOOP },
+		{ "tx-splice",	no_argument,		NULL, OPT_TX_SPLICE },
 		{ "cid",	required_argument,	NULL, 'c' },
 		{ "rx",		required_argument,	NULL, OPT_RX },
 		{ "zerocopy",	no_argument,		NULL, 'z' },
@@ -594,6 +641,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_LOOP:
 			set_num(&c.loop, &server_opt, "--loop", 1000000);
+			break;
+		case OPT_TX_SPLICE:
+			c.tx_splice = true;
+			server_opt = "--tx-splice";
 			break;
 		case 'c':
 			if (vsockzc_parse_cid(optarg, &c.cid) < 0)
